@@ -1,0 +1,61 @@
+import { createCookieSessionStorage, redirect } from "@remix-run/node";
+import { config } from "~/config.server";
+import type { Actor, SignedIn } from "~/models/actor";
+import { findUserById } from "~/models/users.server";
+
+/**
+ * Sessions live in a signed, httpOnly cookie that holds only the user id. SESSION_SECRET may list
+ * several secrets, newest first: the first signs new cookies, all of them verify (rotation).
+ */
+let storage: ReturnType<typeof createCookieSessionStorage<{ userId: number }>> | undefined;
+
+function sessionStorage() {
+  const cfg = config();
+  storage ??= createCookieSessionStorage<{ userId: number }>({
+    cookie: {
+      name: "__session",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: cfg.isProduction,
+      path: "/",
+      secrets: cfg.sessionSecrets,
+      maxAge: 60 * 60 * 24 * 30,
+    },
+  });
+  return storage;
+}
+
+/** The signed-in user of this request, or null. */
+export async function getActor(request: Request): Promise<Actor> {
+  const session = await sessionStorage().getSession(request.headers.get("Cookie"));
+  const userId = session.get("userId");
+  if (typeof userId !== "number") return null;
+  return findUserById(userId);
+}
+
+/** For pages: the signed-in user, or a redirect to /login that comes back here afterwards. */
+export async function requireUser(request: Request): Promise<SignedIn> {
+  const actor = await getActor(request);
+  if (actor) return actor;
+  const url = new URL(request.url);
+  throw redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);
+}
+
+export async function signIn(request: Request, userId: number, redirectTo: string) {
+  const store = sessionStorage();
+  const session = await store.getSession(request.headers.get("Cookie"));
+  session.set("userId", userId);
+  return redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await store.commitSession(session) } });
+}
+
+export async function signOut(request: Request) {
+  const store = sessionStorage();
+  const session = await store.getSession(request.headers.get("Cookie"));
+  return redirect("/", { headers: { "Set-Cookie": await store.destroySession(session) } });
+}
+
+/** Only same-site paths: never `//evil.example` or an absolute URL. */
+export function safeRedirect(to: unknown, fallback = "/studio"): string {
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  return to;
+}

@@ -1,0 +1,31 @@
+/**
+ * Cache tag names, shared by the server cache and the browser cache: a tag names a piece of data
+ * that a write can change, and every entry that shows that data carries the tag.
+ */
+export const tags = {
+  story: (storyId: number | string) => `story:${storyId}`,
+  chapter: (chapterId: number | string) => `chapter:${chapterId}`,
+  scene: (sceneId: number | string) => `scene:${sceneId}`,
+  userStories: (userId: number | string) => `user:${userId}:stories`,
+  post: (postId: number | string) => `post:${postId}`,
+  communityFeed: () => "community:feed",
+} as const;
+
+export type Tag = string;
+
+/** Splits a header value such as `X-Cache-Invalidate: story:1, scene:3` into tags. */
+export function parseTagHeader(value: string | null | undefined): Tag[] {
+  if (!value) return [];
+  return [
+    ...new Set(
+      value
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+export function formatTagHeader(list: readonly Tag[]): string {
+  return [...new Set(list)].join(", ");
+}

@@ -1,0 +1,98 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The whole runtime configuration, read once from the environment and validated.
+ * A bad variable stops start-up with a message that names it.
+ */
+const Environment = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    DATA_DIR: z.string().min(1).default(".data"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .default("redis://127.0.0.1:6379"),
+    QUEUE_REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .optional(),
+    SESSION_SECRET: z.string().optional(),
+    CACHE_MODE: z.enum(["on", "off"]).default("on"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    SEED_DEMO: z.enum(["0", "1", "true", "false"]).optional(),
+    SEED_SCALE: z.enum(["small", "large"]).default("small"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SESSION_SECRET"],
+        message: "is required when NODE_ENV=production (comma-separated, newest first)",
+      });
+    }
+    for (const secret of splitSecrets(env.SESSION_SECRET)) {
+      if (env.NODE_ENV === "production" && secret.length < 16) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["SESSION_SECRET"],
+          message: "each secret must be at least 16 characters in production",
+        });
+      }
+    }
+  });
+
+function splitSecrets(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
+  // Empty strings mean "unset" so `FOO= npm start` behaves like no FOO at all.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = Environment.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "environment"}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = result.data;
+  const secrets = splitSecrets(e.SESSION_SECRET);
+  return {
+    env: e.NODE_ENV,
+    isProduction: e.NODE_ENV === "production",
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queueRedisUrl: e.QUEUE_REDIS_URL ?? e.REDIS_URL,
+    /** Newest first: the first signs, all of them verify (rotation). */
+    sessionSecrets: secrets.length > 0 ? secrets : ["dev-only-secret-not-for-production"],
+    cacheMode: e.CACHE_MODE,
+    logLevel: e.LOG_LEVEL,
+    seedDemo: e.SEED_DEMO === undefined ? e.NODE_ENV !== "production" : e.SEED_DEMO === "1" || e.SEED_DEMO === "true",
+    seedScale: e.SEED_SCALE,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function config(): Config {
+  cached ??= parseConfig();
+  return cached;
+}

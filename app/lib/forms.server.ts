@@ -1,0 +1,56 @@
+import { data, redirect } from "@remix-run/node";
+import { type FieldErrors, ModelError, UnauthorizedError, ValidationError } from "~/models/errors";
+
+/** What a page action answers when the input was not valid: shown next to the fields of that form. */
+export interface FormFailure {
+  intent: string;
+  /** The item the form was about, when a page has one form per item (a chapter row, say). */
+  target?: number;
+  fieldErrors: FieldErrors;
+  values: Record<string, string>;
+}
+
+/** The form's fields as strings (files are not accepted anywhere). */
+export function formValues(form: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of form.entries()) if (typeof value === "string") values[key] = value;
+  return values;
+}
+
+/**
+ * Runs a page action's work. Invalid input comes back as a 400 with the field errors and the values
+ * typed (so nothing is lost); not signed in goes to /login; 403 and 404 become the error page.
+ */
+export async function handleForm<T>(
+  request: Request,
+  context: { intent: string; target?: number; values: Record<string, string> },
+  work: () => Promise<T>,
+) {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      const { password: _never, ...values } = context.values;
+      return data<FormFailure>(
+        { intent: context.intent, target: context.target, fieldErrors: error.fieldErrors, values },
+        { status: 400 },
+      );
+    }
+    if (error instanceof UnauthorizedError) {
+      const url = new URL(request.url);
+      throw redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname })}`);
+    }
+    if (error instanceof ModelError) throw data(error.message, { status: error.status });
+    throw error;
+  }
+}
+
+/** The 403/404 of a model error as a thrown response for loaders; anything else passes on. */
+export function rethrowForPage(error: unknown): never {
+  if (error instanceof ModelError) throw data(error.message, { status: error.status });
+  throw error;
+}
+
+export function badIntent(intent: string | null): never {
+  throw data(`Unknown intent: ${intent ?? "(none)"}`, { status: 400 });
+}

@@ -1,0 +1,99 @@
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { tags } from "~/cache/tags";
+import { db } from "~/db/connection.server";
+import { postLikes, posts, replies, users } from "~/db/schema";
+import { type Actor, type Changed, requireSignedIn } from "./actor";
+import { NotFoundError } from "./errors";
+import { requiredTextField, validate } from "./validation";
+
+export const FEED_PAGE_SIZE = 20;
+
+const NewPost = z.object({
+  title: requiredTextField("Title", 200),
+  body: requiredTextField("Body", 10_000),
+});
+
+const likeCount = sql<number>`(select count(*)::int from ${postLikes} where ${postLikes.postId} = ${posts.id})`;
+const replyCount = sql<number>`(select count(*)::int from ${replies} where ${replies.postId} = ${posts.id})`;
+
+/** One page of the community feed, newest first, with like and reply counts. */
+export async function listFeed(page: number) {
+  const [total] = await db().select({ n: count() }).from(posts);
+  const totalPosts = total?.n ?? 0;
+  const pageCount = Math.max(1, Math.ceil(totalPosts / FEED_PAGE_SIZE));
+  const current = Math.min(Math.max(1, page), pageCount);
+  const rows = await db()
+    .select({
+      id: posts.id,
+      title: posts.title,
+      excerpt: sql<string>`left(${posts.body}, 280)`,
+      authorName: users.name,
+      createdAt: posts.createdAt,
+      likeCount,
+      replyCount,
+    })
+    .from(posts)
+    .innerJoin(users, eq(users.id, posts.authorId))
+    .orderBy(desc(posts.createdAt), desc(posts.id))
+    .limit(FEED_PAGE_SIZE)
+    .offset((current - 1) * FEED_PAGE_SIZE);
+  return { posts: rows, page: current, pageCount, totalPosts };
+}
+
+/** A post with its counts and replies, oldest reply first. */
+export async function getPost(postId: number) {
+  const [post] = await db()
+    .select({
+      id: posts.id,
+      title: posts.title,
+      body: posts.body,
+      authorId: posts.authorId,
+      authorName: users.name,
+      createdAt: posts.createdAt,
+      likeCount,
+    })
+    .from(posts)
+    .innerJoin(users, eq(users.id, posts.authorId))
+    .where(eq(posts.id, postId))
+    .limit(1);
+  if (!post) throw new NotFoundError("Post");
+  const replyRows = await db()
+    .select({
+      id: replies.id,
+      body: replies.body,
+      authorName: users.name,
+      createdAt: replies.createdAt,
+    })
+    .from(replies)
+    .innerJoin(users, eq(users.id, replies.authorId))
+    .where(eq(replies.postId, postId))
+    .orderBy(asc(replies.createdAt), asc(replies.id));
+  return { post, replies: replyRows };
+}
+
+/** Whether `userId` likes the post: personal, so kept apart from the shared post data. */
+export async function isLikedBy(postId: number, userId: number): Promise<boolean> {
+  const [row] = await db()
+    .select({ postId: postLikes.postId })
+    .from(postLikes)
+    .where(and(eq(postLikes.postId, postId), eq(postLikes.userId, userId)))
+    .limit(1);
+  return row !== undefined;
+}
+
+export async function assertPostExists(postId: number): Promise<void> {
+  const [row] = await db().select({ id: posts.id }).from(posts).where(eq(posts.id, postId)).limit(1);
+  if (!row) throw new NotFoundError("Post");
+}
+
+export async function createPost(actor: Actor, input: unknown): Promise<Changed<{ id: number }>> {
+  const me = requireSignedIn(actor);
+  const values = validate(NewPost, input);
+  const [row] = await db()
+    .insert(posts)
+    .values({ ...values, authorId: me.id })
+    .returning({ id: posts.id });
+  if (!row) throw new Error("insert returned no row");
+  return { value: row, tags: [tags.communityFeed(), tags.post(row.id)] };
+}

@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { tags } from "~/cache/tags";
+import { db } from "~/db/connection.server";
+import { replies } from "~/db/schema";
+import { type Actor, type Changed, requireSignedIn } from "./actor";
+import { assertPostExists } from "./posts.server";
+import { requiredTextField, validate } from "./validation";
+
+const NewReply = z.object({ body: requiredTextField("Reply", 5000) });
+
+export async function addReply(actor: Actor, postId: number, input: unknown): Promise<Changed<{ id: number }>> {
+  const me = requireSignedIn(actor);
+  const values = validate(NewReply, input);
+  await assertPostExists(postId);
+  const [row] = await db()
+    .insert(replies)
+    .values({ ...values, postId, authorId: me.id })
+    .returning({ id: replies.id });
+  if (!row) throw new Error("insert returned no row");
+  return { value: row, tags: [tags.post(postId), tags.communityFeed()] };
+}

@@ -1,0 +1,113 @@
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { z } from "zod";
+import { tags } from "~/cache/tags";
+import { db } from "~/db/connection.server";
+import { scenes } from "~/db/schema";
+import type { Actor, Changed } from "./actor";
+import { loadOwnChapter } from "./chapters.server";
+import { NotFoundError } from "./errors";
+import { nextPosition, placeSibling } from "./ordering.server";
+import { integerField, nonEmptyPatch, requiredTextField, validate } from "./validation";
+
+export const MAX_SCENE_CHARACTERS = 200_000;
+
+const NewScene = z.object({
+  title: requiredTextField("Title", 200),
+  content: z.string({ error: "Content must be text" }).max(MAX_SCENE_CHARACTERS).default(""),
+});
+
+const ScenePatch = nonEmptyPatch({
+  title: requiredTextField("Title", 200).optional(),
+  content: z
+    .string({ error: "Content must be text" })
+    .max(MAX_SCENE_CHARACTERS, `Content must be at most ${MAX_SCENE_CHARACTERS} characters`)
+    .optional(),
+  position: integerField.pipe(z.number().int().min(1, "Position starts at 1").max(100_000)).optional(),
+});
+
+export function countWords(text: string): number {
+  const words = text.trim().match(/\S+/g);
+  return words ? words.length : 0;
+}
+
+/** The scene with its chapter and story, or 404; 403 unless `actor` wrote the story. */
+export async function loadOwnScene(actor: Actor, sceneId: number) {
+  const [scene] = await db().select().from(scenes).where(eq(scenes.id, sceneId)).limit(1);
+  if (!scene) throw new NotFoundError("Scene");
+  const { chapter, story } = await loadOwnChapter(actor, scene.chapterId);
+  return { scene, chapter, story };
+}
+
+/** What a change to a scene touches: the scene, its chapter's list, and the story's reading view. */
+function sceneTags(sceneId: number, chapter: { id: number; storyId: number }) {
+  return [tags.scene(sceneId), tags.chapter(chapter.id), tags.story(chapter.storyId)];
+}
+
+/** The scene editor's data: the scene, where it sits, and its neighbours for navigation. */
+export async function getSceneForEditing(actor: Actor, sceneId: number) {
+  const { scene, chapter, story } = await loadOwnScene(actor, sceneId);
+  const neighbour = (direction: "previous" | "next") =>
+    db()
+      .select({ id: scenes.id, title: scenes.title })
+      .from(scenes)
+      .where(
+        and(
+          eq(scenes.chapterId, chapter.id),
+          direction === "next" ? gt(scenes.position, scene.position) : lt(scenes.position, scene.position),
+        ),
+      )
+      .orderBy(direction === "next" ? asc(scenes.position) : desc(scenes.position))
+      .limit(1);
+  const [[previous], [next]] = await Promise.all([neighbour("previous"), neighbour("next")]);
+  return {
+    story: { id: story.id, title: story.title },
+    chapter: { id: chapter.id, title: chapter.title },
+    scene,
+    previous: previous ?? null,
+    next: next ?? null,
+  };
+}
+
+export async function addScene(actor: Actor, chapterId: number, input: unknown): Promise<Changed<{ id: number }>> {
+  const { chapter } = await loadOwnChapter(actor, chapterId);
+  const values = validate(NewScene, input);
+  const row = await db().transaction(async (tx) => {
+    const position = await nextPosition(tx, "scenes", chapter.id);
+    const [inserted] = await tx
+      .insert(scenes)
+      .values({ ...values, chapterId: chapter.id, position, wordCount: countWords(values.content) })
+      .returning({ id: scenes.id });
+    return inserted;
+  });
+  if (!row) throw new Error("insert returned no row");
+  return { value: row, tags: sceneTags(row.id, chapter) };
+}
+
+export async function updateScene(actor: Actor, sceneId: number, input: unknown) {
+  const { scene, chapter } = await loadOwnScene(actor, sceneId);
+  const { position, ...fields } = validate(ScenePatch, input);
+  const row = await db().transaction(async (tx) => {
+    if (position !== undefined) await placeSibling(tx, "scenes", chapter.id, scene.id, position);
+    const [updated] = await tx
+      .update(scenes)
+      .set({
+        ...fields,
+        ...(fields.content === undefined ? {} : { wordCount: countWords(fields.content) }),
+        updatedAt: new Date(),
+      })
+      .where(and(eq(scenes.id, scene.id), eq(scenes.chapterId, chapter.id)))
+      .returning();
+    return updated;
+  });
+  if (!row) throw new NotFoundError("Scene");
+  return { value: row, tags: sceneTags(scene.id, chapter) } satisfies Changed<unknown>;
+}
+
+export async function deleteScene(actor: Actor, sceneId: number): Promise<Changed<{ chapterId: number }>> {
+  const { scene, chapter } = await loadOwnScene(actor, sceneId);
+  await db().transaction(async (tx) => {
+    await placeSibling(tx, "scenes", chapter.id, scene.id, null);
+    await tx.delete(scenes).where(eq(scenes.id, scene.id));
+  });
+  return { value: { chapterId: chapter.id }, tags: sceneTags(scene.id, chapter) };
+}

@@ -1,0 +1,166 @@
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { tags } from "~/cache/tags";
+import { db } from "~/db/connection.server";
+import { chapters, scenes, stories, users } from "~/db/schema";
+import { type Actor, type Changed, requireSignedIn } from "./actor";
+import { ForbiddenError, NotFoundError } from "./errors";
+import { nonEmptyPatch, requiredTextField, textField, validate } from "./validation";
+
+export const storyStatuses = ["draft", "published"] as const;
+
+const NewStory = z.object({
+  title: requiredTextField("Title", 200),
+  summary: textField("Summary", 2000).default(""),
+});
+
+const StoryPatch = nonEmptyPatch({
+  title: requiredTextField("Title", 200).optional(),
+  summary: textField("Summary", 2000).optional(),
+  status: z.enum(storyStatuses, { error: "Status must be draft or published" }).optional(),
+});
+
+/** The story, or 404; 403 unless `actor` wrote it. Chapters and scenes are checked through it. */
+export async function loadOwnStory(actor: Actor, storyId: number) {
+  const me = requireSignedIn(actor);
+  const [story] = await db().select().from(stories).where(eq(stories.id, storyId)).limit(1);
+  if (!story) throw new NotFoundError("Story");
+  if (story.authorId !== me.id) throw new ForbiddenError("Only the author can change this story");
+  return story;
+}
+
+/** The studio list: the author's stories, newest change first, with chapter counts. */
+export async function listStoriesByAuthor(authorId: number) {
+  return db()
+    .select({
+      id: stories.id,
+      title: stories.title,
+      summary: stories.summary,
+      status: stories.status,
+      updatedAt: stories.updatedAt,
+      chapterCount: sql<number>`(select count(*)::int from ${chapters} where ${chapters.storyId} = ${stories.id})`,
+    })
+    .from(stories)
+    .where(eq(stories.authorId, authorId))
+    .orderBy(desc(stories.updatedAt), desc(stories.id));
+}
+
+/** A story with its chapters (and their scene counts) for the studio editor. */
+export async function getStoryForEditing(actor: Actor, storyId: number) {
+  const story = await loadOwnStory(actor, storyId);
+  const chapterRows = await db()
+    .select({
+      id: chapters.id,
+      position: chapters.position,
+      title: chapters.title,
+      summary: chapters.summary,
+      updatedAt: chapters.updatedAt,
+      sceneCount: count(scenes.id),
+      wordCount: sql<number>`coalesce(sum(${scenes.wordCount}), 0)::int`,
+    })
+    .from(chapters)
+    .leftJoin(scenes, eq(scenes.chapterId, chapters.id))
+    .where(eq(chapters.storyId, storyId))
+    .groupBy(chapters.id)
+    .orderBy(asc(chapters.position), asc(chapters.id));
+  return { story, chapters: chapterRows };
+}
+
+/**
+ * The reading view: a published story with every chapter and the text of its scenes, in order.
+ * Drafts are visible to their author only (a preview); anyone else gets 404, not 403, so
+ * unpublished titles do not leak.
+ */
+export async function getStoryForReading(actor: Actor, storyId: number) {
+  const [story] = await db()
+    .select({
+      id: stories.id,
+      title: stories.title,
+      summary: stories.summary,
+      status: stories.status,
+      authorId: stories.authorId,
+      authorName: users.name,
+      updatedAt: stories.updatedAt,
+    })
+    .from(stories)
+    .innerJoin(users, eq(users.id, stories.authorId))
+    .where(eq(stories.id, storyId))
+    .limit(1);
+  if (!story || (story.status !== "published" && story.authorId !== actor?.id)) throw new NotFoundError("Story");
+  const rows = await db()
+    .select({
+      chapterId: chapters.id,
+      chapterTitle: chapters.title,
+      chapterSummary: chapters.summary,
+      sceneId: scenes.id,
+      sceneTitle: scenes.title,
+      content: scenes.content,
+      wordCount: scenes.wordCount,
+    })
+    .from(chapters)
+    .leftJoin(scenes, eq(scenes.chapterId, chapters.id))
+    .where(eq(chapters.storyId, storyId))
+    .orderBy(asc(chapters.position), asc(chapters.id), asc(scenes.position), asc(scenes.id));
+  const chapterList: {
+    id: number;
+    title: string;
+    summary: string;
+    scenes: { id: number; title: string; content: string; wordCount: number }[];
+  }[] = [];
+  for (const row of rows) {
+    let chapter = chapterList.at(-1);
+    if (chapter?.id !== row.chapterId) {
+      chapter = { id: row.chapterId, title: row.chapterTitle, summary: row.chapterSummary, scenes: [] };
+      chapterList.push(chapter);
+    }
+    if (row.sceneId !== null) {
+      chapter.scenes.push({
+        id: row.sceneId,
+        title: row.sceneTitle ?? "",
+        content: row.content ?? "",
+        wordCount: row.wordCount ?? 0,
+      });
+    }
+  }
+  return { story, chapters: chapterList };
+}
+
+/** Published stories, newest first, for the home page. */
+export async function listPublishedStories(limit = 20) {
+  return db()
+    .select({
+      id: stories.id,
+      title: stories.title,
+      summary: stories.summary,
+      authorName: users.name,
+      updatedAt: stories.updatedAt,
+    })
+    .from(stories)
+    .innerJoin(users, eq(users.id, stories.authorId))
+    .where(eq(stories.status, "published"))
+    .orderBy(desc(stories.updatedAt), desc(stories.id))
+    .limit(limit);
+}
+
+export async function createStory(actor: Actor, input: unknown): Promise<Changed<{ id: number }>> {
+  const me = requireSignedIn(actor);
+  const values = validate(NewStory, input);
+  const [row] = await db()
+    .insert(stories)
+    .values({ ...values, authorId: me.id })
+    .returning({ id: stories.id });
+  if (!row) throw new Error("insert returned no row");
+  return { value: row, tags: [tags.userStories(me.id), tags.story(row.id)] };
+}
+
+export async function updateStory(actor: Actor, storyId: number, input: unknown) {
+  const story = await loadOwnStory(actor, storyId);
+  const patch = validate(StoryPatch, input);
+  const [row] = await db()
+    .update(stories)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(eq(stories.id, story.id), eq(stories.authorId, story.authorId)))
+    .returning();
+  if (!row) throw new NotFoundError("Story");
+  return { value: row, tags: [tags.story(story.id), tags.userStories(story.authorId)] } satisfies Changed<unknown>;
+}

@@ -1,0 +1,116 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  Form,
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useNavigation,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import type { ReactNode } from "react";
+import { getActor } from "~/auth/session.server";
+import stylesheet from "~/styles/app.css?url";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+
+export const meta: MetaFunction = () => [{ title: "Quill — write, read, talk" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const actor = await getActor(request);
+  return { user: actor ? { id: actor.id, name: actor.name, role: actor.role } : null };
+}
+
+/** The signed-in user as the root loader saw it, for any component. */
+export function useOptionalUser() {
+  return useRouteLoaderData<typeof loader>("root")?.user ?? null;
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <NavBar />
+        <main className="page">{children}</main>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+function NavBar() {
+  const user = useOptionalUser();
+  const navigation = useNavigation();
+  return (
+    <header className="nav">
+      <nav aria-label="Main">
+        <Link to="/" className="brand">
+          Quill
+        </Link>
+        <NavLink to="/studio">Studio</NavLink>
+        <NavLink to="/community">Community</NavLink>
+      </nav>
+      <div className="nav-user">
+        {navigation.state !== "idle" ? (
+          <span className="busy" aria-live="polite">
+            Loading…
+          </span>
+        ) : null}
+        {user ? (
+          <>
+            <span data-testid="signed-in-as">
+              Signed in as <strong>{user.name}</strong>
+              {user.role === "admin" ? " (admin)" : ""}
+            </span>
+            <Form method="post" action="/logout">
+              <button type="submit" name="intent" value="logout" className="link-button">
+                Log out
+              </button>
+            </Form>
+          </>
+        ) : (
+          <Link to="/login">Log in</Link>
+        )}
+      </div>
+    </header>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error)) {
+    const title =
+      error.status === 404 ? "Not found" : error.status === 403 ? "Not allowed" : `${error.status} ${error.statusText}`;
+    return (
+      <section className="error-page">
+        <h1>{title}</h1>
+        <p>{typeof error.data === "string" ? error.data : "That page does not exist or is not yours."}</p>
+        <p>
+          <Link to="/">Back to the start</Link>
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section className="error-page">
+      <h1>Something went wrong</h1>
+      <p>We could not show this page. Try again in a moment.</p>
+    </section>
+  );
+}

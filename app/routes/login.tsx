@@ -1,0 +1,89 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { loginRetryAfter, recordLoginFailure, recordLoginSuccess } from "~/auth/login-limit.server";
+import { getActor, safeRedirect, signIn } from "~/auth/session.server";
+import { TextField } from "~/components/Field";
+import { formValues, handleForm } from "~/lib/forms.server";
+import { type FieldErrors, ValidationError } from "~/models/errors";
+import { authenticate } from "~/models/users.server";
+
+export const meta: MetaFunction = () => [{ title: "Log in — Quill" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const redirectTo = safeRedirect(new URL(request.url).searchParams.get("redirectTo"));
+  if (await getActor(request)) throw redirect(redirectTo);
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const values = formValues(await request.formData());
+  const email = values.email ?? "";
+  const client = context.clientAddress;
+  return handleForm(request, { intent: "login", values }, async () => {
+    const wait = await loginRetryAfter(email, client);
+    if (wait > 0) {
+      return data(
+        {
+          intent: "login",
+          fieldErrors: {
+            _form: [`Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.`],
+          } as FieldErrors,
+          values: { email },
+        },
+        { status: 429, headers: { "Retry-After": String(wait) } },
+      );
+    }
+    const user = await authenticate(values);
+    if (!user) {
+      await recordLoginFailure(email, client);
+      throw new ValidationError({ _form: ["That email and password do not match an account."] });
+    }
+    await recordLoginSuccess(email, client);
+    return signIn(request, user.id, values.redirectTo ?? "/studio");
+  });
+}
+
+export default function Login() {
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const errors = result && "fieldErrors" in result ? result.fieldErrors : undefined;
+  const busy = navigation.state === "submitting";
+  return (
+    <section className="card" style={{ maxWidth: "26rem", margin: "2rem auto" }}>
+      <h1>Log in</h1>
+      <Form method="post" className="stack" replace>
+        <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/studio"} />
+        {errors?._form ? (
+          <p className="form-error" role="alert">
+            {errors._form.join(" ")}
+          </p>
+        ) : null}
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          defaultValue={result && "values" in result ? result.values.email : ""}
+          errors={errors?.email}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          errors={errors?.password}
+        />
+        <button type="submit" name="intent" value="login" disabled={busy}>
+          {busy ? "Logging in…" : "Log in"}
+        </button>
+      </Form>
+      <p className="muted">
+        Demo accounts: alice@example.com, bob@example.com, admin@example.com — password “password”.
+      </p>
+    </section>
+  );
+}

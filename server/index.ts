@@ -1,0 +1,128 @@
+import type { ChildProcess } from "node:child_process";
+import type { Server } from "node:http";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import type { Redis } from "ioredis";
+import { pinoHttp } from "pino-http";
+import { ConfigError, parseConfig } from "../app/config.server";
+import { ensureRedis } from "./ensure-redis";
+import { apiWriteLimit, crossSiteGuard } from "./security";
+
+/** What the app's entry.server.tsx exports for us besides the render function. */
+interface AppEntry {
+  startServices(): Promise<void>;
+  stopServices(): Promise<void>;
+  readiness(): Promise<{ ok: boolean }>;
+  cacheRedis(): Redis | undefined;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+const API_WRITES_PER_MINUTE = 600;
+
+let cfg: ReturnType<typeof parseConfig>;
+try {
+  cfg = parseConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+// Logger after config: it reads LOG_LEVEL through the validated configuration.
+const { logger } = await import("../app/lib/logger.server");
+
+const redisChild: ChildProcess | undefined = await ensureRedis(cfg.redisUrl, cfg.dataDir, (msg) => logger.info(msg));
+
+// `npm run dev` serves the app from source through Vite; otherwise the built app is served.
+const vite = !process.argv.includes("--dev")
+  ? undefined
+  : await import("vite").then((v) => v.createServer({ server: { middlewareMode: true }, appType: "custom" }));
+
+async function loadBuild(): Promise<ServerBuild> {
+  if (vite) return (await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
+  // @ts-expect-error -- exists after `npm run build`
+  return (await import("../build/server/index.js")) as ServerBuild;
+}
+
+const initialBuild = await loadBuild().catch((error: unknown) => {
+  logger.fatal({ err: error }, "Cannot load the app build: run `npm run build` first (npm start does)");
+  process.exit(1);
+});
+const entry = initialBuild.entry.module as unknown as AppEntry;
+await entry.startServices();
+
+const app = express();
+app.disable("x-powered-by");
+app.use(compression());
+app.use(
+  pinoHttp({
+    logger,
+    autoLogging: { ignore: (req) => /^\/(assets|healthz|readyz)|favicon/.test(req.url ?? "") },
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
+  }),
+);
+
+app.get("/healthz", (_req, res) => {
+  res.json({ ok: true });
+});
+app.get("/readyz", async (_req, res) => {
+  const state = await entry.readiness();
+  res
+    .status(state.ok ? 200 : 503)
+    .set("Cache-Control", "no-store")
+    .json(state);
+});
+
+app.use(crossSiteGuard);
+app.use(apiWriteLimit(() => entry.cacheRedis(), API_WRITES_PER_MINUTE));
+
+if (vite) {
+  app.use(vite.middlewares);
+} else {
+  app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
+  app.use(express.static("build/client", { maxAge: "1h" }));
+}
+
+app.all(
+  "*",
+  createRequestHandler({
+    build: vite ? loadBuild : initialBuild,
+    mode: cfg.env,
+    getLoadContext: (req) => ({ clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown" }),
+  }),
+);
+
+const server: Server = app.listen(cfg.port, cfg.host, () => {
+  logger.info(`Listening on http://localhost:${cfg.port} (${cfg.env})`);
+});
+server.keepAliveTimeout = 5_000;
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
+  const force = setTimeout(() => {
+    logger.warn("requests still running after the grace period; closing them");
+    server.closeAllConnections();
+  }, SHUTDOWN_GRACE_MS);
+  force.unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  clearTimeout(force);
+  await entry.stopServices().catch((error: unknown) => logger.error({ err: error }, "error while closing resources"));
+  await vite?.close();
+  redisChild?.kill();
+  logger.info("stopped");
+  logger.flush?.();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
