@@ -61,7 +61,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
+export function parseConfig(env: Record<string, string | undefined> = process.env) {
   // Empty strings mean "unset" so `FOO= npm start` behaves like no FOO at all.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const result = Environment.safeParse(present);

@@ -6,6 +6,7 @@ import compression from "compression";
 import express from "express";
 import type { Redis } from "ioredis";
 import { pinoHttp } from "pino-http";
+import type { ViteDevServer } from "vite";
 import { ConfigError, parseConfig } from "../app/config.server";
 import { ensureRedis } from "./ensure-redis";
 import { apiWriteLimit, crossSiteGuard } from "./security";
@@ -37,13 +38,50 @@ const { logger } = await import("../app/lib/logger.server");
 
 const redisChild: ChildProcess | undefined = await ensureRedis(cfg.redisUrl, cfg.dataDir, (msg) => logger.info(msg));
 
+// Signals are handled from here on, so a stop during start-up still stops our Redis child.
+let server: Server | undefined;
+let entry: AppEntry | undefined;
+let vite: ViteDevServer | undefined;
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
+  const force = setTimeout(() => {
+    logger.warn("requests still running after the grace period; closing them");
+    server?.closeAllConnections();
+  }, SHUTDOWN_GRACE_MS);
+  force.unref();
+  await new Promise<void>((resolve) => {
+    if (!server) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  clearTimeout(force);
+  await entry?.stopServices().catch((error: unknown) => logger.error({ err: error }, "error while closing resources"));
+  await vite?.close();
+  redisChild?.kill();
+  logger.info("stopped");
+  logger.flush?.();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
 // `npm run dev` serves the app from source through Vite; otherwise the built app is served.
-const vite = !process.argv.includes("--dev")
-  ? undefined
-  : await import("vite").then((v) => v.createServer({ server: { middlewareMode: true }, appType: "custom" }));
+if (process.argv.includes("--dev")) {
+  const { createServer } = await import("vite");
+  const ours = new Set([...process.listeners("SIGTERM"), ...process.listeners("SIGINT")]);
+  vite = await createServer({ server: { middlewareMode: true }, appType: "custom" });
+  // Vite adds its own SIGTERM handler that exits at once; ours closes the pools first.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    for (const listener of process.listeners(signal)) if (!ours.has(listener)) process.off(signal, listener);
+  }
+}
+const devServer = vite;
 
 async function loadBuild(): Promise<ServerBuild> {
-  if (vite) return (await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
+  if (devServer) return (await devServer.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
   // @ts-expect-error -- exists after `npm run build`
   return (await import("../build/server/index.js")) as ServerBuild;
 }
@@ -52,8 +90,9 @@ const initialBuild = await loadBuild().catch((error: unknown) => {
   logger.fatal({ err: error }, "Cannot load the app build: run `npm run build` first (npm start does)");
   process.exit(1);
 });
-const entry = initialBuild.entry.module as unknown as AppEntry;
+entry = initialBuild.entry.module as unknown as AppEntry;
 await entry.startServices();
+const appEntry = entry;
 
 const app = express();
 app.disable("x-powered-by");
@@ -71,7 +110,7 @@ app.get("/healthz", (_req, res) => {
   res.json({ ok: true });
 });
 app.get("/readyz", async (_req, res) => {
-  const state = await entry.readiness();
+  const state = await appEntry.readiness();
   res
     .status(state.ok ? 200 : 503)
     .set("Cache-Control", "no-store")
@@ -79,10 +118,10 @@ app.get("/readyz", async (_req, res) => {
 });
 
 app.use(crossSiteGuard);
-app.use(apiWriteLimit(() => entry.cacheRedis(), API_WRITES_PER_MINUTE));
+app.use(apiWriteLimit(() => appEntry.cacheRedis(), API_WRITES_PER_MINUTE));
 
-if (vite) {
-  app.use(vite.middlewares);
+if (devServer) {
+  app.use(devServer.middlewares);
 } else {
   app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
   app.use(express.static("build/client", { maxAge: "1h" }));
@@ -91,38 +130,13 @@ if (vite) {
 app.all(
   "*",
   createRequestHandler({
-    build: vite ? loadBuild : initialBuild,
+    build: devServer ? loadBuild : initialBuild,
     mode: cfg.env,
     getLoadContext: (req) => ({ clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown" }),
   }),
 );
 
-const server: Server = app.listen(cfg.port, cfg.host, () => {
+server = app.listen(cfg.port, cfg.host, () => {
   logger.info(`Listening on http://localhost:${cfg.port} (${cfg.env})`);
 });
 server.keepAliveTimeout = 5_000;
-
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
-  const force = setTimeout(() => {
-    logger.warn("requests still running after the grace period; closing them");
-    server.closeAllConnections();
-  }, SHUTDOWN_GRACE_MS);
-  force.unref();
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-  clearTimeout(force);
-  await entry.stopServices().catch((error: unknown) => logger.error({ err: error }, "error while closing resources"));
-  await vite?.close();
-  redisChild?.kill();
-  logger.info("stopped");
-  logger.flush?.();
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -14,8 +14,11 @@ const NewPost = z.object({
   body: requiredTextField("Body", 10_000),
 });
 
-const likeCount = sql<number>`(select count(*)::int from ${postLikes} where ${postLikes.postId} = ${posts.id})`;
-const replyCount = sql<number>`(select count(*)::int from ${replies} where ${replies.postId} = ${posts.id})`;
+// Correlated counts. The outer post id is qualified by hand: drizzle leaves column names
+// unqualified in single-table selects, and a bare "id" would bind to the subquery's own table.
+const outerPostId = sql`${posts}.${sql.identifier(posts.id.name)}`;
+const likeCount = sql<number>`(select count(*)::int from ${postLikes} where ${postLikes.postId} = ${outerPostId})`;
+const replyCount = sql<number>`(select count(*)::int from ${replies} where ${replies.postId} = ${outerPostId})`;
 
 /** One page of the community feed, newest first, with like and reply counts. */
 export async function listFeed(page: number) {

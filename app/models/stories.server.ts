@@ -38,10 +38,12 @@ export async function listStoriesByAuthor(authorId: number) {
       summary: stories.summary,
       status: stories.status,
       updatedAt: stories.updatedAt,
-      chapterCount: sql<number>`(select count(*)::int from ${chapters} where ${chapters.storyId} = ${stories.id})`,
+      chapterCount: count(chapters.id),
     })
     .from(stories)
+    .leftJoin(chapters, eq(chapters.storyId, stories.id))
     .where(eq(stories.authorId, authorId))
+    .groupBy(stories.id)
     .orderBy(desc(stories.updatedAt), desc(stories.id));
 }
 

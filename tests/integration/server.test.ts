@@ -1,0 +1,93 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, symlinkSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { freePort, type RunningServer, startServer } from "../support/server-process";
+
+/** A PATH that has node but no redis-server, to play a machine without Redis. */
+function pathWithoutRedis(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bin-"));
+  symlinkSync(process.execPath, path.join(dir, "node"));
+  return dir;
+}
+
+const redisServerAvailable = (() => {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe("the HTTP server process", () => {
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    await server?.stop("SIGKILL");
+    server = undefined;
+  });
+
+  it("refuses to start on a bad variable and names it", async () => {
+    server = await startServer({ PORT: "eighty" });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toMatch(/PORT/);
+  });
+
+  it("serves every page from the database when no Redis can be had, and says so once", async () => {
+    const port = await freePort();
+    server = await startServer({ REDIS_URL: `redis://127.0.0.1:${port}`, PATH: pathWithoutRedis() });
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { ok: boolean; database: { ok: boolean }; redis: { ok: boolean } };
+    expect(body).toMatchObject({ ok: true, database: { ok: true }, redis: { ok: false } });
+    expect((await fetch(`${server.url}/`)).status).toBe(200);
+    expect((await fetch(`${server.url}/login`)).status).toBe(200);
+    const login = await fetch(`${server.url}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ email: "alice@example.com", password: "password" }),
+      redirect: "manual",
+    });
+    expect(login.status).toBe(302);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(server.output().match(/caching and warming are OFF/g)?.length).toBe(1);
+  });
+
+  it.runIf(redisServerAvailable)(
+    "starts a redis-server of its own when none answers, and stops it on SIGTERM",
+    async () => {
+      const port = await freePort();
+      server = await startServer({ REDIS_URL: `redis://127.0.0.1:${port}` });
+      expect(server.output()).toMatch(/Started redis-server/);
+      const body = (await (await fetch(`${server.url}/readyz`)).json()) as { redis: { ok: boolean } };
+      expect(body.redis.ok).toBe(true);
+      expect(await server.stop("SIGTERM")).toBe(0);
+      expect(server.output()).toMatch(/stopped/);
+      const stillThere = await fetch(`http://127.0.0.1:${port}`).then(
+        () => true,
+        () => false,
+      );
+      expect(stillThere).toBe(false);
+    },
+  );
+
+  it("answers liveness and refuses cross-site writes", async () => {
+    server = await startServer({});
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
+    const crossSite = await fetch(`${server.url}/login`, {
+      method: "POST",
+      headers: { Origin: "http://evil.example", "Content-Type": "application/x-www-form-urlencoded" },
+      body: "email=alice@example.com&password=password",
+      redirect: "manual",
+    });
+    expect(crossSite.status).toBe(403);
+    const sameSite = await fetch(`${server.url}/login`, {
+      method: "POST",
+      headers: { Origin: server.url, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "email=alice@example.com&password=password",
+      redirect: "manual",
+    });
+    expect(sameSite.status).toBe(302);
+    expect(sameSite.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Lax/);
+  });
+});

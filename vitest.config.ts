@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// Unit tests (pure code) and integration tests (real PGlite / Postgres / Redis). Browser tests are
+// Playwright's (tests/e2e). Two forks: this machine has two cores.
+export default defineConfig({
+  resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
+  test: {
+    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
+    pool: "forks",
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    env: { LOG_LEVEL: "silent" },
+  },
+});
