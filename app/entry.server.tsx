@@ -1,9 +1,10 @@
 import { PassThrough } from "node:stream";
-import type { AppLoadContext, EntryContext } from "@remix-run/node";
+import type { AppLoadContext, EntryContext, HandleDataRequestFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { PRIVATE_NO_STORE } from "./cache/headers";
 
 export { cacheRedis } from "./cache/redis.server";
 // The server (server/index.ts) reaches the app's long-lived resources through the build, so the
@@ -19,6 +20,21 @@ declare module "@remix-run/node" {
   }
 }
 
+/**
+ * A signed-in request may show that user's data (the nav bar at least), and Remix uses only the
+ * deepest route's `headers`: so personalisation is decided here, for documents and data alike.
+ */
+function markPersonal(request: Request, headers: Headers) {
+  if (/(?:^|;\s*)__session=/.test(request.headers.get("Cookie") ?? "")) {
+    headers.set("Cache-Control", PRIVATE_NO_STORE["Cache-Control"]);
+  }
+}
+
+export const handleDataRequest: HandleDataRequestFunction = (response, { request }) => {
+  markPersonal(request, response.headers);
+  return response;
+};
+
 export default function handleRequest(
   request: Request,
   responseStatusCode: number,
@@ -26,6 +42,7 @@ export default function handleRequest(
   remixContext: EntryContext,
   _loadContext: AppLoadContext,
 ) {
+  markPersonal(request, responseHeaders);
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");
   return new Promise((resolve, reject) => {
     let shellRendered = false;
