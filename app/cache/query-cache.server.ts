@@ -1,0 +1,255 @@
+import type { z } from "zod";
+import { queryCounters, recordRead } from "./metrics.server";
+import type { CacheStatus, ReadLog } from "./read-log";
+import type { Lookup, TagStore } from "./tagged-store.server";
+
+/** A declared query as the engine sees it (see define-query.server.ts for how one is written). */
+export interface QuerySpec<A, V> {
+  name: string;
+  tags(args: A): string[];
+  freshMs: number;
+  staleMs: number;
+  scope: "public" | "user";
+  schema: z.ZodType<V>;
+  load(args: A, context: { userId?: number }): Promise<unknown>;
+}
+
+export interface ReadOptions {
+  /** The reading user: required for user-scoped queries, whose keys carry it. */
+  userId?: number;
+  /** Load from the database even when a fresh entry exists (the warming worker). */
+  forceFresh?: boolean;
+  /** Collects the read for the response headers. */
+  log?: ReadLog;
+}
+
+export interface ReadResult<V> {
+  value: V;
+  status: CacheStatus;
+  tags: string[];
+  cacheMs: number;
+  dbMs: number;
+}
+
+export interface CacheEngineOptions {
+  /** The store to use for this read, or undefined to bypass (no Redis, breaker open, recovering). */
+  store(): TagStore | undefined;
+  /** Tells the availability tracker how a Redis call went. */
+  reportRedis?(ok: boolean): void;
+  /** Lock time-to-live and how long others wait for the holder's entry. */
+  lockMs?: number;
+  peerWaitMs?: number;
+  onError?(error: unknown, context: string): void;
+}
+
+interface Loaded<V> {
+  value: V;
+  dbMs: number;
+}
+
+const elapsed = (since: number) => performance.now() - since;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Stable JSON of the arguments: the same arguments always give the same key. */
+export function stableKey(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableKey).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableKey(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * The read path of DESIGN §5: lookup (entry + tag tokens, one round trip), then hit, stale (served
+ * while one refresh runs), or miss (one load per key and token set in this process, one across
+ * instances by a short lock, stored by compare-and-set). Redis failing makes a read bypass, never
+ * fail.
+ */
+export class QueryCache {
+  private readonly inflight = new Map<string, Promise<Loaded<unknown>>>();
+
+  constructor(private readonly options: CacheEngineOptions) {}
+
+  async read<A, V>(spec: QuerySpec<A, V>, args: A, options: ReadOptions = {}): Promise<ReadResult<V>> {
+    const started = performance.now();
+    const tags = [...new Set(spec.tags(args))].sort();
+    if (spec.scope === "user" && options.userId === undefined) {
+      throw new Error(`${spec.name} is user-scoped: read it with a userId`);
+    }
+    const key = `${spec.name}:${stableKey(args)}${spec.scope === "user" ? `:u${options.userId}` : ""}`;
+    const context = { userId: options.userId };
+    const finish = (status: CacheStatus, value: V, cacheMs: number, dbMs: number): ReadResult<V> => {
+      recordRead(spec.name, status, elapsed(started));
+      const result = { value, status, tags, cacheMs, dbMs };
+      options.log?.add({ query: spec.name, status, tags, cacheMs, dbMs });
+      return result;
+    };
+
+    const store = this.options.store();
+    if (!store) {
+      const loaded = await this.load(spec, args, context);
+      return finish("bypass", loaded.value, 0, loaded.dbMs);
+    }
+
+    const lookupStarted = performance.now();
+    let lookup: Lookup;
+    try {
+      lookup = await store.lookup(key, tags);
+      this.options.reportRedis?.(true);
+    } catch (error) {
+      this.redisFailed(spec.name, error, "lookup");
+      const loaded = await this.load(spec, args, context);
+      return finish("bypass", loaded.value, elapsed(lookupStarted) - loaded.dbMs, loaded.dbMs);
+    }
+    const cacheMs = elapsed(lookupStarted);
+
+    if (lookup.payload !== null && !options.forceFresh) {
+      const entry = this.decode(spec, lookup.payload);
+      if (entry && Date.now() < entry.freshUntil) return finish("hit", entry.value, cacheMs, 0);
+      if (entry) {
+        // Past its fresh time but within its stale window: serve it, refresh once in the background.
+        void this.fill(spec, args, context, store, key, tags, lookup.tokens, { background: true }).catch((error) => {
+          if (!(error instanceof RefreshSkipped)) this.options.onError?.(error, `refresh of ${spec.name}`);
+        });
+        return finish("stale", entry.value, cacheMs, 0);
+      }
+    }
+
+    const loaded = await this.fill(spec, args, context, store, key, tags, lookup.tokens, {
+      background: false,
+      forceFresh: options.forceFresh,
+    });
+    return finish("miss", loaded.value, cacheMs, loaded.dbMs);
+  }
+
+  private decode<V>(spec: QuerySpec<unknown, V>, payload: string): { value: V; freshUntil: number } | null {
+    try {
+      const { v, f } = JSON.parse(payload) as { v: unknown; f: number };
+      const parsed = spec.schema.safeParse(v);
+      if (parsed.success && typeof f === "number") return { value: parsed.data, freshUntil: f };
+    } catch {
+      // Not our JSON: treat as a miss, below.
+    }
+    queryCounters(spec.name).schemaMismatches += 1;
+    return null;
+  }
+
+  /** A load straight from the database, checked against the query's schema. */
+  private async load<A, V>(spec: QuerySpec<A, V>, args: A, context: { userId?: number }): Promise<Loaded<V>> {
+    const started = performance.now();
+    queryCounters(spec.name).loads += 1;
+    const value = spec.schema.parse(await spec.load(args, context));
+    return { value, dbMs: elapsed(started) };
+  }
+
+  /**
+   * Loads and stores a missing (or refreshing) key. Reads of one key that saw the same tokens share
+   * one load; a read that saw other tokens (a purge came in between) never joins an older load.
+   */
+  private fill<A, V>(
+    spec: QuerySpec<A, V>,
+    args: A,
+    context: { userId?: number },
+    store: TagStore,
+    key: string,
+    tags: string[],
+    tokens: string[],
+    mode: { background: boolean; forceFresh?: boolean },
+  ): Promise<Loaded<V>> {
+    // Background refreshes may give up (RefreshSkipped): readers never join them.
+    const flightKey = `${mode.background ? "refresh|" : ""}${key}|${tokens.join(",")}`;
+    const running = this.inflight.get(flightKey) as Promise<Loaded<V>> | undefined;
+    if (running) return running;
+    const work = this.loadAndStore(spec, args, context, store, key, tags, tokens, mode);
+    this.inflight.set(flightKey, work);
+    void work.then(
+      () => this.inflight.delete(flightKey),
+      () => this.inflight.delete(flightKey),
+    );
+    return work;
+  }
+
+  private async loadAndStore<A, V>(
+    spec: QuerySpec<A, V>,
+    args: A,
+    context: { userId?: number },
+    store: TagStore,
+    key: string,
+    tags: string[],
+    capturedTokens: string[],
+    mode: { background: boolean; forceFresh?: boolean },
+  ): Promise<Loaded<V>> {
+    let tokens = capturedTokens;
+    const lockMs = this.options.lockMs ?? 2000;
+    let lock: string | null = null;
+    try {
+      lock = await store.tryLock(key, lockMs);
+    } catch (error) {
+      this.redisFailed(spec.name, error, "lock");
+    }
+    if (lock === null && !mode.forceFresh) {
+      // Another instance is loading this key. Wait briefly for its entry; a refresh just leaves it.
+      const peer = mode.background ? undefined : await this.waitForPeer(spec, store, key, tags);
+      if (peer?.kind === "entry") return { value: peer.value, dbMs: 0 };
+      if (mode.background) throw new RefreshSkipped();
+      if (peer?.kind === "tokens") tokens = peer.tokens;
+    }
+    try {
+      const loaded = await this.load(spec, args, context);
+      const freshMs = jitter(spec.freshMs);
+      const payload = JSON.stringify({ v: loaded.value, f: Date.now() + freshMs });
+      try {
+        const stored = await store.store(key, tags, tokens, payload, freshMs + spec.staleMs);
+        if (!stored) queryCounters(spec.name).rejectedFills += 1;
+      } catch (error) {
+        this.redisFailed(spec.name, error, "store");
+      }
+      return loaded;
+    } finally {
+      if (lock) await store.unlock(key, lock).catch(() => {});
+    }
+  }
+
+  /** Polls for the lock holder's entry; returns it, or the latest tokens to load with ourselves. */
+  private async waitForPeer<V>(
+    spec: QuerySpec<unknown, V>,
+    store: TagStore,
+    key: string,
+    tags: string[],
+  ): Promise<{ kind: "entry"; value: V } | { kind: "tokens"; tokens: string[] } | undefined> {
+    const deadline = Date.now() + (this.options.peerWaitMs ?? 150);
+    let tokens: string[] | undefined;
+    while (Date.now() < deadline) {
+      await sleep(15);
+      try {
+        const again = await store.lookup(key, tags);
+        tokens = again.tokens;
+        const entry = again.payload === null ? null : this.decode(spec, again.payload);
+        if (entry && Date.now() < entry.freshUntil) return { kind: "entry", value: entry.value };
+      } catch (error) {
+        this.redisFailed(spec.name, error, "lookup");
+        break;
+      }
+    }
+    return tokens ? { kind: "tokens", tokens } : undefined;
+  }
+
+  private redisFailed(query: string, error: unknown, operation: string) {
+    queryCounters(query).errors += 1;
+    this.options.reportRedis?.(false);
+    this.options.onError?.(error, `redis ${operation} for ${query}`);
+  }
+}
+
+/** A background refresh found another instance already refreshing: nothing to do. */
+export class RefreshSkipped extends Error {
+  override name = "RefreshSkipped";
+}
+
+/** ±10 % so that keys filled together do not all expire together. */
+function jitter(ms: number): number {
+  return Math.round(ms * (0.9 + Math.random() * 0.2));
+}

@@ -1,0 +1,58 @@
+import { formatTagHeader } from "./tags";
+
+export type CacheStatus = "hit" | "miss" | "stale" | "bypass";
+
+export interface ReadRecord {
+  query: string;
+  status: CacheStatus;
+  tags: readonly string[];
+  /** Time spent talking to Redis, ms. */
+  cacheMs: number;
+  /** Time spent loading from the database, ms (0 on a hit). */
+  dbMs: number;
+}
+
+/**
+ * The cached reads one request made (one per loader in a nested page, several per single-fetch
+ * data request), summed up into the response headers of DESIGN §7.
+ */
+export class ReadLog {
+  readonly reads: ReadRecord[] = [];
+
+  add(record: ReadRecord): void {
+    this.reads.push(record);
+  }
+
+  /** MISS if any read loaded from the database, else STALE, else BYPASS, else HIT. */
+  status(): CacheStatus | undefined {
+    if (this.reads.length === 0) return undefined;
+    for (const status of ["miss", "stale", "bypass"] as const) {
+      if (this.reads.some((r) => r.status === status)) return status;
+    }
+    return "hit";
+  }
+
+  headers(): Record<string, string> {
+    const status = this.status();
+    if (!status) return {};
+    const sum = (pick: (r: ReadRecord) => number) => this.reads.reduce((total, r) => total + pick(r), 0);
+    const timing = [
+      `cache;dur=${sum((r) => r.cacheMs).toFixed(2)}`,
+      `db;dur=${sum((r) => r.dbMs).toFixed(2)}`,
+      ...this.reads.map((r, i) => `q${i};desc="${r.query} ${r.status}";dur=${(r.cacheMs + r.dbMs).toFixed(2)}`),
+    ];
+    return {
+      "X-Cache": status.toUpperCase(),
+      "X-Cache-Tags": formatTagHeader(this.reads.flatMap((r) => r.tags)),
+      "Server-Timing": timing.join(", "),
+    };
+  }
+
+  /** Sets the summary headers on `headers` (appending to a Server-Timing already there). */
+  applyTo(headers: Headers): void {
+    for (const [name, value] of Object.entries(this.headers())) {
+      if (name === "Server-Timing" && headers.has(name)) headers.append(name, value);
+      else headers.set(name, value);
+    }
+  }
+}

@@ -1,0 +1,180 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+
+/**
+ * The generational tag store (DESIGN §5.2), the mechanism under every cached read.
+ *
+ * Each tag has a token in Redis, a random value created when first needed. An entry is stored with
+ * the tokens its load saw, and is valid only while every one of them is still the current token.
+ * Purging a tag deletes its token (O(1) whatever the number of entries under it), so every entry
+ * stored under the old token is dead at once, and so is an entry whose token Redis evicted.
+ *
+ * The race that defeats delete-then-refill caches is a slow load that read old rows before a purge
+ * and stores them after it. Here the tokens are captured by `lookup`, in the round trip *before* the
+ * load starts: a purge in between deletes them, so `store` (a compare-and-set) refuses the fill, and
+ * even a fill that got through could never be read, because `lookup` compares tokens again.
+ */
+
+/** What a lookup found: the entry's payload when it is valid, and the tokens to fill with. */
+export interface Lookup {
+  /** The stored payload, or null when absent or stale by tag (a purge or an eviction). */
+  payload: string | null;
+  /** The current token of each tag, in the order of the tags given (created when missing). */
+  tokens: string[];
+  /** An entry existed but one of its tags was purged (or its token evicted) since it was stored. */
+  purged: boolean;
+}
+
+const keys = {
+  entry: (key: string) => `qc:e:${key}`,
+  token: (tag: string) => `qc:t:${tag}`,
+  lock: (key: string) => `qc:l:${key}`,
+};
+
+// KEYS[1] entry, KEYS[2..n] tag tokens; ARGV[1..n-1] new tokens for tags that have none.
+// Returns the raw entry (or false) followed by the current token of each tag.
+const LOOKUP = `
+local out = { redis.call('GET', KEYS[1]) }
+for i = 2, #KEYS do
+  local token = redis.call('GET', KEYS[i])
+  if not token then
+    token = ARGV[i - 1]
+    redis.call('SET', KEYS[i], token)
+  end
+  out[i] = token
+end
+return out`;
+
+// KEYS[1] entry, KEYS[2..n] tag tokens; ARGV[1] entry value, ARGV[2] ttl ms, ARGV[3..] the tokens
+// captured before the load. Stores only while every token is unchanged: 1 stored, 0 refused.
+const STORE = `
+for i = 2, #KEYS do
+  if redis.call('GET', KEYS[i]) ~= ARGV[i + 1] then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+// KEYS[1] lock; ARGV[1] the holder's token. Deletes the lock only if we still hold it.
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+interface Envelope {
+  /** Tokens the load saw, one per tag in tag order. */
+  k: string[];
+  /** The payload (the query's serialized value). */
+  p: string;
+}
+
+/** The two scripts, defined once per connection (ioredis sends EVALSHA, and the script on NOSCRIPT). */
+interface WithScripts {
+  taggedLookup(...args: (string | number)[]): Promise<(string | null)[]>;
+  taggedStore(...args: (string | number)[]): Promise<number>;
+  taggedUnlock(...args: (string | number)[]): Promise<number>;
+}
+const prepared = new WeakMap<Redis, WithScripts>();
+
+function scripts(redis: Redis): WithScripts {
+  let client = prepared.get(redis);
+  if (!client) {
+    redis.defineCommand("taggedLookup", { lua: LOOKUP });
+    redis.defineCommand("taggedStore", { lua: STORE });
+    redis.defineCommand("taggedUnlock", { lua: UNLOCK });
+    client = redis as unknown as WithScripts;
+    prepared.set(redis, client);
+  }
+  return client;
+}
+
+export function newToken(): string {
+  return randomBytes(9).toString("base64url");
+}
+
+/** What the read path needs of a store (a test can put gates in front of each call). */
+export interface TagStore {
+  lookup(key: string, tags: readonly string[]): Promise<Lookup>;
+  store(
+    key: string,
+    tags: readonly string[],
+    tokens: readonly string[],
+    payload: string,
+    ttlMs: number,
+  ): Promise<boolean>;
+  purge(tags: readonly string[]): Promise<void>;
+  tryLock(key: string, ttlMs: number): Promise<string | null>;
+  unlock(key: string, token: string): Promise<void>;
+}
+
+export class TaggedStore implements TagStore {
+  private readonly scripts: WithScripts;
+
+  constructor(private readonly redis: Redis) {
+    this.scripts = scripts(redis);
+  }
+
+  /** Entry and tokens in one round trip; creates the tokens of tags that have none. */
+  async lookup(key: string, tags: readonly string[]): Promise<Lookup> {
+    const reply = await this.scripts.taggedLookup(
+      1 + tags.length,
+      keys.entry(key),
+      ...tags.map(keys.token),
+      ...tags.map(() => newToken()),
+    );
+    const [raw, ...tokens] = reply as [string | null, ...string[]];
+    if (raw === null || raw === undefined) return { payload: null, tokens, purged: false };
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(raw) as Envelope;
+    } catch {
+      return { payload: null, tokens, purged: false };
+    }
+    const valid =
+      Array.isArray(envelope.k) && envelope.k.length === tokens.length && envelope.k.every((t, i) => t === tokens[i]);
+    return valid ? { payload: envelope.p, tokens, purged: false } : { payload: null, tokens, purged: true };
+  }
+
+  /**
+   * Stores `payload` for `ttlMs` if none of the tags was purged since `tokens` were captured.
+   * Returns false for a refused (stale) fill.
+   */
+  async store(key: string, tags: readonly string[], tokens: readonly string[], payload: string, ttlMs: number) {
+    const envelope: Envelope = { k: [...tokens], p: payload };
+    const stored = await this.scripts.taggedStore(
+      1 + tags.length,
+      keys.entry(key),
+      ...tags.map(keys.token),
+      JSON.stringify(envelope),
+      Math.max(1, Math.round(ttlMs)),
+      ...tokens,
+    );
+    return stored === 1;
+  }
+
+  /** Purges tags: every entry stored under their current tokens is dead from now on. */
+  async purge(tags: readonly string[]): Promise<void> {
+    if (tags.length > 0) await this.redis.del(...tags.map(keys.token));
+  }
+
+  /**
+   * A short lock so that, across instances, one loads a missing key while the others wait for its
+   * entry. Returns the holder's token, or null when someone else holds it. It expires by itself.
+   */
+  async tryLock(key: string, ttlMs: number): Promise<string | null> {
+    const token = newToken();
+    return (await this.redis.set(keys.lock(key), token, "PX", ttlMs, "NX")) === "OK" ? token : null;
+  }
+
+  async unlock(key: string, token: string): Promise<void> {
+    await this.scripts.taggedUnlock(1, keys.lock(key), token);
+  }
+
+  /** Removes an entry (for tests that play Redis evicting it). */
+  async evictEntry(key: string): Promise<void> {
+    await this.redis.del(keys.entry(key));
+  }
+
+  /** Removes a tag's token as LRU eviction would (for tests). */
+  async evictToken(tag: string): Promise<void> {
+    await this.redis.del(keys.token(tag));
+  }
+}
