@@ -28,7 +28,10 @@ export function idParam(value: string | undefined, what: string): number {
  */
 export async function readBody(request: Request): Promise<Record<string, unknown>> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `The body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (declared > MAX_BODY_BYTES) {
+    await discardBody(request);
+    throw new HttpError(413, `The body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
   const text = await readLimited(request);
   const type = (request.headers.get("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (text.trim() === "") return {};
@@ -69,12 +72,39 @@ async function readLimited(request: Request): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
+      await discardRest(reader, size);
       throw new HttpError(413, `The body is larger than ${MAX_BODY_BYTES} bytes`);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** How much of an unwanted body is read and dropped before the connection is dropped instead. */
+const DISCARD_LIMIT = 8 * MAX_BODY_BYTES;
+
+/**
+ * Reads and drops what is left of a body the answer does not need (a 401, 405 or 413 sent before
+ * reading it). Left unread, it stalls the keep-alive connection and the client sees a reset
+ * instead of the answer; beyond DISCARD_LIMIT the connection is dropped after all.
+ */
+export async function discardBody(request: Request): Promise<void> {
+  if (!request.body || request.body.locked) return;
+  await discardRest(request.body.getReader(), 0);
+}
+
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, alreadyRead: number): Promise<void> {
+  let size = alreadyRead;
+  try {
+    while (size <= DISCARD_LIMIT) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      size += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing left to read.
+  }
 }
 
 export interface ApiErrorBody {

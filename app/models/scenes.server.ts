@@ -7,19 +7,18 @@ import type { Actor, Changed } from "./actor";
 import { loadOwnChapter } from "./chapters.server";
 import { NotFoundError } from "./errors";
 import { nextPosition, placeSibling } from "./ordering.server";
-import { integerField, nonEmptyPatch, requiredTextField, validate } from "./validation";
+import { integerField, nonEmptyPatch, plainText, requiredTextField, validate } from "./validation";
 
 export const MAX_SCENE_CHARACTERS = 200_000;
 
 const NewScene = z.object({
   title: requiredTextField("Title", 200),
-  content: z.string({ error: "Content must be text" }).max(MAX_SCENE_CHARACTERS).default(""),
+  content: plainText("Content").max(MAX_SCENE_CHARACTERS).default(""),
 });
 
 const ScenePatch = nonEmptyPatch({
   title: requiredTextField("Title", 200).optional(),
-  content: z
-    .string({ error: "Content must be text" })
+  content: plainText("Content")
     .max(MAX_SCENE_CHARACTERS, `Content must be at most ${MAX_SCENE_CHARACTERS} characters`)
     .optional(),
   position: integerField.pipe(z.number().int().min(1, "Position starts at 1").max(100_000)).optional(),

@@ -19,11 +19,14 @@ export const booleanField = z.union([
   z.enum(["true", "false", "on", "1", "0"]).transform((v) => v === "true" || v === "on" || v === "1"),
 ]);
 
-export const textField = (label: string, max: number) =>
+/** Any text, except U+0000: Postgres cannot store it, so it is a field error (400), not a 500. */
+export const plainText = (label: string) =>
   z
     .string({ error: `${label} must be text` })
-    .trim()
-    .max(max, `${label} must be at most ${max} characters`);
+    .refine((value) => !value.includes("\u0000"), `${label} must not contain NUL characters`);
+
+export const textField = (label: string, max: number) =>
+  plainText(label).trim().max(max, `${label} must be at most ${max} characters`);
 
 export const requiredTextField = (label: string, max: number) => textField(label, max).min(1, `${label} is required`);
 

@@ -1,0 +1,9 @@
+import { apiRoute, changed } from "~/lib/api-route.server";
+import { idParam } from "~/lib/http.server";
+import { setLike } from "~/models/likes.server";
+
+/** POST /community/api/posts/:postId/like: `liked=true|false` sets the state, without it toggles. */
+export const action = apiRoute({
+  POST: async ({ actor, params, body }) => changed(await setLike(actor, idParam(params.postId, "Post"), body)),
+});
+export const loader = action;

@@ -1,0 +1,109 @@
+import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { getActor } from "~/auth/session.server";
+import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { rethrowForPage } from "~/lib/forms.server";
+import { idParam } from "~/lib/http.server";
+import { getStoryForReading } from "~/models/stories.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => {
+  if (!data) return [{ title: "Story not found — Quill" }];
+  const { story } = data;
+  return [
+    { title: `${story.status === "published" ? "" : "Draft: "}${story.title} — Quill` },
+    { name: "description", content: story.summary || `A story by ${story.authorName}` },
+    ...(story.status === "published" ? [] : [{ name: "robots", content: "noindex" }]),
+  ];
+};
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const actor = await getActor(request);
+  let storyId: number;
+  try {
+    storyId = idParam(params.storyId, "Story");
+  } catch (error) {
+    rethrowForPage(error);
+  }
+  const reading = await getStoryForReading(actor, storyId).catch(rethrowForPage);
+  // A signed-in reader's page shows who they are (and a draft is theirs alone): never shared.
+  return data(reading, { headers: actor ? PRIVATE_NO_STORE : {} });
+}
+
+export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
+
+/** Scene text as paragraphs: one per non-empty line. Plain text only, never HTML. */
+function Paragraphs({ text }: { text: string }) {
+  const paragraphs = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  return (
+    <>
+      {paragraphs.map((paragraph, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs have no identity of their own
+        <p key={index}>{paragraph}</p>
+      ))}
+    </>
+  );
+}
+
+export default function ReadStory() {
+  const { story, chapters } = useLoaderData<typeof loader>();
+  const draft = story.status !== "published";
+  const words = chapters.reduce((sum, c) => sum + c.scenes.reduce((s, scene) => s + scene.wordCount, 0), 0);
+  const minutes = Math.max(1, Math.round(words / 230));
+  return (
+    <article className="story">
+      {draft ? (
+        <p className="card notice" role="note" data-testid="draft-preview">
+          <strong>Draft preview</strong> — only you can see this story until you publish it.{" "}
+          <Link to={`/studio/stories/${story.id}`}>Edit it in the studio</Link>
+        </p>
+      ) : null}
+      <header>
+        <h1>{story.title}</h1>
+        <p className="muted">
+          by <span data-testid="story-author">{story.authorName}</span>
+          {words > 0 ? ` · ${words.toLocaleString("en")} words · about ${minutes} min read` : null}
+        </p>
+        {story.summary ? <p className="reading">{story.summary}</p> : null}
+      </header>
+
+      {chapters.length === 0 ? (
+        <p className="muted">This story has no chapters yet.</p>
+      ) : (
+        <>
+          {chapters.length > 1 ? (
+            <nav aria-label="Contents" className="card">
+              <strong>Contents</strong>
+              <ol>
+                {chapters.map((chapter) => (
+                  <li key={chapter.id}>
+                    <a href={`#chapter-${chapter.id}`}>{chapter.title}</a>
+                  </li>
+                ))}
+              </ol>
+            </nav>
+          ) : null}
+          {chapters.map((chapter) => (
+            <section key={chapter.id} id={`chapter-${chapter.id}`} aria-labelledby={`chapter-${chapter.id}-title`}>
+              <h2 id={`chapter-${chapter.id}-title`}>{chapter.title}</h2>
+              {chapter.summary ? <p className="muted">{chapter.summary}</p> : null}
+              {chapter.scenes.length === 0 ? <p className="muted">No scenes in this chapter yet.</p> : null}
+              {chapter.scenes.map((scene) => (
+                <section key={scene.id} id={`scene-${scene.id}`} className="reading" data-testid="scene">
+                  {scene.title ? <h3>{scene.title}</h3> : null}
+                  <Paragraphs text={scene.content} />
+                </section>
+              ))}
+            </section>
+          ))}
+        </>
+      )}
+      <p>
+        <Link to="/">← All stories</Link>
+      </p>
+    </article>
+  );
+}

@@ -1,0 +1,5 @@
+import { apiNotFound } from "~/lib/api-route.server";
+
+/** Unknown paths under /studio/api answer 404 JSON, whatever the method. */
+export const action = apiNotFound();
+export const loader = action;
