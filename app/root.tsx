@@ -17,7 +17,14 @@ import type { ReactNode } from "react";
 import { getActor } from "~/auth/session.server";
 import stylesheet from "~/styles/app.css?url";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+// An inline icon: browsers stop asking for /favicon.ico (which would be a 404 on every page).
+const favicon =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ctext y='13' font-size='13'%3E%E2%9C%92%3C/text%3E%3C/svg%3E";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: favicon },
+];
 
 export const meta: MetaFunction = () => [{ title: "Quill — write, read, talk" }];
 

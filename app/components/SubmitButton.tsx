@@ -1,0 +1,31 @@
+import { useNavigation } from "@remix-run/react";
+import type { ButtonHTMLAttributes } from "react";
+
+/**
+ * Whether the page is posting a form whose fields include all of `fields` (its intent, and the id
+ * of the item when a page has one form per item). Only with JavaScript: without it the browser
+ * shows its own progress.
+ */
+export function usePendingForm(fields: Record<string, string | number>): boolean {
+  const navigation = useNavigation();
+  const form = navigation.formData;
+  if (navigation.state === "idle" || !form) return false;
+  return Object.entries(fields).every(([name, value]) => form.get(name) === String(value));
+}
+
+type Props = ButtonHTMLAttributes<HTMLButtonElement> & {
+  /** The fields (with the button's own name and value) that identify this button's submission. */
+  pendingWhen: Record<string, string | number>;
+  /** What the button says while its form is on its way ("Saving…"). */
+  pendingLabel?: string;
+};
+
+/** A submit button that is disabled, and says so, while its own form is being posted. */
+export function SubmitButton({ pendingWhen, pendingLabel, disabled, children, ...rest }: Props) {
+  const pending = usePendingForm(pendingWhen);
+  return (
+    <button type="submit" disabled={disabled || pending} aria-busy={pending || undefined} {...rest}>
+      {pending && pendingLabel ? pendingLabel : children}
+    </button>
+  );
+}

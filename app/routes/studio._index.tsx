@@ -1,0 +1,108 @@
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { requireUser } from "~/auth/session.server";
+import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { TextArea, TextField } from "~/components/Field";
+import { SubmitButton } from "~/components/SubmitButton";
+import { badIntent, formValues, handleForm } from "~/lib/forms.server";
+import { createStory, listStoriesByAuthor } from "~/models/stories.server";
+
+export const meta: MetaFunction = () => [{ title: "Studio — Quill" }];
+
+export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  return { stories: await listStoriesByAuthor(user.id) };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const values = formValues(await request.formData());
+  const intent = values.intent ?? "";
+  return handleForm(request, { intent, values }, async () => {
+    if (intent !== "create-story") badIntent(intent);
+    const created = await createStory(user, { title: values.title, summary: values.summary });
+    return redirect(`/studio/stories/${created.value.id}`, { headers: invalidationHeaders(created.tags) });
+  });
+}
+
+export default function Studio() {
+  const { stories } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>Your stories</h1>
+      {stories.length === 0 ? (
+        <p className="muted">No stories yet: start one below.</p>
+      ) : (
+        <ul className="list" aria-label="Your stories">
+          {stories.map((story) => (
+            <li key={story.id}>
+              <div className="spread">
+                <Link to={`/studio/stories/${story.id}`}>
+                  <strong>{story.title}</strong>
+                </Link>
+                <span className="row">
+                  <StatusBadge status={story.status} />
+                  <span className="muted">{plural(story.chapterCount, "chapter")}</span>
+                  {story.status === "published" ? (
+                    <Link to={`/stories/${story.id}`} aria-label={`Read “${story.title}”`}>
+                      Read
+                    </Link>
+                  ) : null}
+                </span>
+              </div>
+              {story.summary ? <div className="muted">{story.summary}</div> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      <NewStoryForm />
+    </>
+  );
+}
+
+function NewStoryForm() {
+  const failure = useActionData<typeof action>();
+  const errors = failure?.fieldErrors;
+  return (
+    <section className="card" style={{ marginTop: "1.5rem" }}>
+      <h2>New story</h2>
+      <Form method="post" className="stack" aria-label="New story">
+        {errors?._form ? (
+          <p className="form-error" role="alert">
+            {errors._form.join(" ")}
+          </p>
+        ) : null}
+        <TextField
+          label="Title"
+          name="title"
+          required
+          maxLength={200}
+          defaultValue={failure?.values.title}
+          errors={errors?.title}
+        />
+        <TextArea label="Summary" name="summary" defaultValue={failure?.values.summary} errors={errors?.summary} />
+        <div>
+          <SubmitButton
+            name="intent"
+            value="create-story"
+            pendingWhen={{ intent: "create-story" }}
+            pendingLabel="Creating…"
+          >
+            Create story
+          </SubmitButton>
+        </div>
+      </Form>
+    </section>
+  );
+}
+
+function StatusBadge({ status }: { status: string }) {
+  return <span className={status === "published" ? "badge published" : "badge"}>{status}</span>;
+}
+
+function plural(count: number, noun: string) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

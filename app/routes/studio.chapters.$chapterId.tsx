@@ -1,0 +1,228 @@
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { requireUser } from "~/auth/session.server";
+import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { TextArea, TextField } from "~/components/Field";
+import { SubmitButton } from "~/components/SubmitButton";
+import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
+import { idParam } from "~/lib/http.server";
+import { getChapterForEditing, updateChapter } from "~/models/chapters.server";
+import { addScene, deleteScene, updateScene } from "~/models/scenes.server";
+import { parseId } from "~/models/validation";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.chapter.title} — ${data.story.title} — Studio — Quill` : "Studio — Quill" },
+];
+
+export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  try {
+    const { story, chapter, scenes } = await getChapterForEditing(user, idParam(params.chapterId, "Chapter"));
+    return {
+      story,
+      chapter: { id: chapter.id, title: chapter.title, summary: chapter.summary, updatedAt: chapter.updatedAt },
+      scenes,
+    };
+  } catch (error) {
+    rethrowForPage(error);
+  }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const values = formValues(await request.formData());
+  const intent = values.intent ?? "";
+  const target = parseId(values.sceneId) ?? undefined;
+  return handleForm(request, { intent, target, values }, async () => {
+    const chapterId = idParam(params.chapterId, "Chapter");
+    const here = `/studio/chapters/${chapterId}`;
+    const sceneId = () => idParam(values.sceneId, "Scene");
+    switch (intent) {
+      case "update-chapter": {
+        const changed = await updateChapter(user, chapterId, { title: values.title, summary: values.summary });
+        return redirect(here, { headers: invalidationHeaders(changed.tags) });
+      }
+      case "add-scene": {
+        const created = await addScene(user, chapterId, { title: values.title });
+        return redirect(`/studio/scenes/${created.value.id}`, { headers: invalidationHeaders(created.tags) });
+      }
+      case "move-scene": {
+        const changed = await updateScene(user, sceneId(), { position: values.position });
+        return redirect(here, { headers: invalidationHeaders(changed.tags) });
+      }
+      case "delete-scene": {
+        const changed = await deleteScene(user, sceneId());
+        return redirect(here, { headers: invalidationHeaders(changed.tags) });
+      }
+      default:
+        badIntent(intent);
+    }
+  });
+}
+
+type Data = ReturnType<typeof useLoaderData<typeof loader>>;
+
+/** The action's failure when it came from the form of `intent` (and of item `target`, if given). */
+function useFailure(intent: string, target?: number): FormFailure | undefined {
+  const failure = useActionData<typeof action>();
+  if (!failure || failure.intent !== intent || failure.target !== target) return undefined;
+  return failure;
+}
+
+export default function EditChapter() {
+  const { story, chapter, scenes } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to="/studio">Studio</Link> › <Link to={`/studio/stories/${story.id}`}>{story.title}</Link> ›
+      </p>
+      <h1>{chapter.title}</h1>
+      <ChapterForm key={`${chapter.id}-${String(chapter.updatedAt)}`} chapter={chapter} />
+      <section className="card">
+        <h2>Scenes</h2>
+        {scenes.length === 0 ? (
+          <p className="muted">No scenes yet.</p>
+        ) : (
+          <ol className="list" aria-label="Scenes">
+            {scenes.map((scene, index) => (
+              <SceneRow key={scene.id} scene={scene} index={index} count={scenes.length} />
+            ))}
+          </ol>
+        )}
+      </section>
+      <AddSceneForm key={chapter.id} />
+    </>
+  );
+}
+
+function ChapterForm({ chapter }: { chapter: Data["chapter"] }) {
+  const failure = useFailure("update-chapter");
+  const errors = failure?.fieldErrors;
+  return (
+    <section className="card">
+      <Form method="post" className="stack" aria-label="Chapter details">
+        <FormErrors errors={errors?._form} />
+        <TextField
+          label="Title"
+          name="title"
+          required
+          maxLength={200}
+          defaultValue={failure?.values.title ?? chapter.title}
+          errors={errors?.title}
+        />
+        <TextArea
+          label="Summary"
+          name="summary"
+          defaultValue={failure?.values.summary ?? chapter.summary}
+          errors={errors?.summary}
+        />
+        <div>
+          <SubmitButton
+            name="intent"
+            value="update-chapter"
+            pendingWhen={{ intent: "update-chapter" }}
+            pendingLabel="Saving…"
+          >
+            Save chapter
+          </SubmitButton>
+        </div>
+      </Form>
+    </section>
+  );
+}
+
+function SceneRow({ scene, index, count }: { scene: Data["scenes"][number]; index: number; count: number }) {
+  const moveFailure = useFailure("move-scene", scene.id);
+  const errors = moveFailure ? Object.values(moveFailure.fieldErrors).flat() : [];
+  return (
+    <li>
+      <div className="spread">
+        <Link to={`/studio/scenes/${scene.id}`}>
+          <strong>{scene.title}</strong>
+        </Link>
+        <span className="row">
+          <span className="muted">
+            {scene.wordCount} {scene.wordCount === 1 ? "word" : "words"}
+          </span>
+          <Form method="post" className="inline-form">
+            <input type="hidden" name="intent" value="move-scene" />
+            <input type="hidden" name="sceneId" value={scene.id} />
+            <SubmitButton
+              name="position"
+              value={index}
+              className="secondary"
+              disabled={index === 0}
+              pendingWhen={{ intent: "move-scene", sceneId: scene.id, position: index }}
+              aria-label={`Move “${scene.title}” up`}
+            >
+              Move up
+            </SubmitButton>
+            <SubmitButton
+              name="position"
+              value={index + 2}
+              className="secondary"
+              disabled={index === count - 1}
+              pendingWhen={{ intent: "move-scene", sceneId: scene.id, position: index + 2 }}
+              aria-label={`Move “${scene.title}” down`}
+            >
+              Move down
+            </SubmitButton>
+          </Form>
+          <Form method="post" className="inline-form">
+            <input type="hidden" name="sceneId" value={scene.id} />
+            <SubmitButton
+              name="intent"
+              value="delete-scene"
+              className="danger"
+              pendingWhen={{ intent: "delete-scene", sceneId: scene.id }}
+              pendingLabel="Deleting…"
+              aria-label={`Delete “${scene.title}”`}
+            >
+              Delete
+            </SubmitButton>
+          </Form>
+        </span>
+      </div>
+      <FormErrors errors={errors} />
+    </li>
+  );
+}
+
+function AddSceneForm() {
+  const failure = useFailure("add-scene");
+  const errors = failure?.fieldErrors;
+  return (
+    <section className="card">
+      <h2>Add a scene</h2>
+      <Form method="post" className="stack" aria-label="Add a scene">
+        <FormErrors errors={errors?._form} />
+        <TextField
+          label="Title"
+          id="new-scene-title"
+          name="title"
+          required
+          maxLength={200}
+          defaultValue={failure?.values.title}
+          errors={errors?.title}
+        />
+        <div>
+          <SubmitButton name="intent" value="add-scene" pendingWhen={{ intent: "add-scene" }} pendingLabel="Adding…">
+            Add scene
+          </SubmitButton>
+        </div>
+      </Form>
+    </section>
+  );
+}
+
+function FormErrors({ errors }: { errors?: string[] }) {
+  if (!errors?.length) return null;
+  return (
+    <p className="form-error" role="alert">
+      {errors.join(" ")}
+    </p>
+  );
+}

@@ -1,0 +1,141 @@
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { requireUser } from "~/auth/session.server";
+import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { TextArea, TextField } from "~/components/Field";
+import { SubmitButton } from "~/components/SubmitButton";
+import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
+import { idParam } from "~/lib/http.server";
+import { deleteScene, getSceneForEditing, updateScene } from "~/models/scenes.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.scene.title} — ${data.story.title} — Studio — Quill` : "Studio — Quill" },
+];
+
+export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  try {
+    const { story, chapter, scene, previous, next } = await getSceneForEditing(user, idParam(params.sceneId, "Scene"));
+    return {
+      story,
+      chapter,
+      scene: {
+        id: scene.id,
+        title: scene.title,
+        content: scene.content,
+        wordCount: scene.wordCount,
+        updatedAt: scene.updatedAt,
+      },
+      previous,
+      next,
+    };
+  } catch (error) {
+    rethrowForPage(error);
+  }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const values = formValues(await request.formData());
+  const intent = values.intent ?? "";
+  return handleForm(request, { intent, values }, async () => {
+    const sceneId = idParam(params.sceneId, "Scene");
+    switch (intent) {
+      case "save-scene": {
+        const changed = await updateScene(user, sceneId, { title: values.title, content: values.content });
+        return redirect(`/studio/scenes/${sceneId}?saved=1`, { headers: invalidationHeaders(changed.tags) });
+      }
+      case "delete-scene": {
+        const deleted = await deleteScene(user, sceneId);
+        return redirect(`/studio/chapters/${deleted.value.chapterId}`, { headers: invalidationHeaders(deleted.tags) });
+      }
+      default:
+        badIntent(intent);
+    }
+  });
+}
+
+export default function EditScene() {
+  const { story, chapter, scene, previous, next } = useLoaderData<typeof loader>();
+  const failure = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const saveFailure = failure?.intent === "save-scene" ? failure : undefined;
+  const errors = saveFailure?.fieldErrors;
+  const saved = params.get("saved") === "1" && !failure;
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to="/studio">Studio</Link> › <Link to={`/studio/stories/${story.id}`}>{story.title}</Link> ›{" "}
+        <Link to={`/studio/chapters/${chapter.id}`}>{chapter.title}</Link> ›
+      </p>
+      <div className="spread">
+        <h1>{scene.title}</h1>
+        <span className="row">
+          <span className="muted" data-testid="word-count">
+            {scene.wordCount} {scene.wordCount === 1 ? "word" : "words"}
+          </span>
+          {saved ? (
+            <output className="notice" aria-live="polite">
+              Saved
+            </output>
+          ) : null}
+        </span>
+      </div>
+      <Form key={`${scene.id}-${String(scene.updatedAt)}`} method="post" className="stack card" aria-label="Scene">
+        {errors?._form ? (
+          <p className="form-error" role="alert">
+            {errors._form.join(" ")}
+          </p>
+        ) : null}
+        <TextField
+          label="Title"
+          name="title"
+          required
+          maxLength={200}
+          defaultValue={saveFailure?.values.title ?? scene.title}
+          errors={errors?.title}
+        />
+        <TextArea
+          label="Text"
+          name="content"
+          className="manuscript"
+          defaultValue={saveFailure?.values.content ?? scene.content}
+          errors={errors?.content}
+        />
+        <div>
+          <SubmitButton name="intent" value="save-scene" pendingWhen={{ intent: "save-scene" }} pendingLabel="Saving…">
+            Save scene
+          </SubmitButton>
+        </div>
+      </Form>
+      <nav className="spread" aria-label="Scenes of this chapter">
+        {previous ? (
+          <Link to={`/studio/scenes/${previous.id}`} rel="prev">
+            ← Previous: {previous.title}
+          </Link>
+        ) : (
+          <span />
+        )}
+        {next ? (
+          <Link to={`/studio/scenes/${next.id}`} rel="next">
+            Next: {next.title} →
+          </Link>
+        ) : null}
+      </nav>
+      <Form method="post" className="inline-form" style={{ marginTop: "1.5rem" }} aria-label="Delete scene">
+        <SubmitButton
+          name="intent"
+          value="delete-scene"
+          className="danger"
+          pendingWhen={{ intent: "delete-scene" }}
+          pendingLabel="Deleting…"
+        >
+          Delete scene
+        </SubmitButton>
+      </Form>
+    </>
+  );
+}

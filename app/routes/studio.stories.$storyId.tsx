@@ -1,0 +1,291 @@
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { requireUser } from "~/auth/session.server";
+import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { FieldError, TextArea, TextField } from "~/components/Field";
+import { SubmitButton } from "~/components/SubmitButton";
+import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
+import { idParam } from "~/lib/http.server";
+import { addChapter, deleteChapter, updateChapter } from "~/models/chapters.server";
+import { getStoryForEditing, updateStory } from "~/models/stories.server";
+import { parseId } from "~/models/validation";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.story.title} — Studio — Quill` : "Studio — Quill" },
+];
+
+export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  try {
+    const { story, chapters } = await getStoryForEditing(user, idParam(params.storyId, "Story"));
+    return {
+      story: {
+        id: story.id,
+        title: story.title,
+        summary: story.summary,
+        status: story.status,
+        updatedAt: story.updatedAt,
+      },
+      chapters,
+    };
+  } catch (error) {
+    rethrowForPage(error);
+  }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const values = formValues(await request.formData());
+  const intent = values.intent ?? "";
+  const target = parseId(values.chapterId) ?? undefined;
+  return handleForm(request, { intent, target, values }, async () => {
+    const storyId = idParam(params.storyId, "Story");
+    const here = `/studio/stories/${storyId}`;
+    const chapterId = () => idParam(values.chapterId, "Chapter");
+    let changed: { tags: string[] };
+    switch (intent) {
+      case "update-story":
+        changed = await updateStory(user, storyId, {
+          title: values.title,
+          summary: values.summary,
+          status: values.status,
+        });
+        break;
+      case "add-chapter":
+        changed = await addChapter(user, storyId, { title: values.title, summary: values.summary });
+        break;
+      case "rename-chapter":
+        changed = await updateChapter(user, chapterId(), { title: values.title });
+        break;
+      case "move-chapter":
+        changed = await updateChapter(user, chapterId(), { position: values.position });
+        break;
+      case "delete-chapter":
+        changed = await deleteChapter(user, chapterId());
+        break;
+      default:
+        badIntent(intent);
+    }
+    return redirect(here, { headers: invalidationHeaders(changed.tags) });
+  });
+}
+
+type Data = ReturnType<typeof useLoaderData<typeof loader>>;
+
+/** The action's failure when it came from the form of `intent` (and of item `target`, if given). */
+function useFailure(intent: string, target?: number): FormFailure | undefined {
+  const failure = useActionData<typeof action>();
+  if (!failure || failure.intent !== intent || failure.target !== target) return undefined;
+  return failure;
+}
+
+export default function EditStory() {
+  const { story, chapters } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to="/studio">Studio</Link> ›
+      </p>
+      <div className="spread">
+        <h1>{story.title}</h1>
+        {story.status === "published" ? (
+          <Link to={`/stories/${story.id}`}>Open the reading view</Link>
+        ) : (
+          <span className="muted">A draft: publish it to give it a public reading view.</span>
+        )}
+      </div>
+      <StoryForm key={`${story.id}-${String(story.updatedAt)}`} story={story} />
+      <section className="card">
+        <h2>Chapters</h2>
+        {chapters.length === 0 ? (
+          <p className="muted">No chapters yet.</p>
+        ) : (
+          <ol className="list" aria-label="Chapters">
+            {chapters.map((chapter, index) => (
+              <ChapterRow key={chapter.id} chapter={chapter} index={index} count={chapters.length} />
+            ))}
+          </ol>
+        )}
+      </section>
+      <AddChapterForm key={`${story.id}-${chapters.length}`} />
+    </>
+  );
+}
+
+function StoryForm({ story }: { story: Data["story"] }) {
+  const failure = useFailure("update-story");
+  const errors = failure?.fieldErrors;
+  const value = (name: "title" | "summary" | "status") => failure?.values[name] ?? story[name];
+  return (
+    <section className="card">
+      <Form method="post" className="stack" aria-label="Story details">
+        <FormErrors errors={errors?._form} />
+        <TextField
+          label="Title"
+          name="title"
+          required
+          maxLength={200}
+          defaultValue={value("title")}
+          errors={errors?.title}
+        />
+        <TextArea label="Summary" name="summary" defaultValue={value("summary")} errors={errors?.summary} />
+        <label htmlFor="status">
+          Status
+          <select
+            id="status"
+            name="status"
+            defaultValue={value("status")}
+            aria-invalid={errors?.status ? true : undefined}
+            aria-describedby={errors?.status ? "status-error" : undefined}
+          >
+            <option value="draft">Draft</option>
+            <option value="published">Published</option>
+          </select>
+          <FieldError id="status" errors={errors?.status} />
+        </label>
+        <div>
+          <SubmitButton
+            name="intent"
+            value="update-story"
+            pendingWhen={{ intent: "update-story" }}
+            pendingLabel="Saving…"
+          >
+            Save story
+          </SubmitButton>
+        </div>
+      </Form>
+    </section>
+  );
+}
+
+function ChapterRow({ chapter, index, count }: { chapter: Data["chapters"][number]; index: number; count: number }) {
+  const renameFailure = useFailure("rename-chapter", chapter.id);
+  const moveFailure = useFailure("move-chapter", chapter.id);
+  const fieldId = `chapter-${chapter.id}-title`;
+  const moveErrors = moveFailure ? Object.values(moveFailure.fieldErrors).flat() : [];
+  return (
+    <li>
+      <div className="spread">
+        <Link to={`/studio/chapters/${chapter.id}`}>
+          <strong>{chapter.title}</strong>
+        </Link>
+        <span className="muted">
+          {chapter.sceneCount} {chapter.sceneCount === 1 ? "scene" : "scenes"}, {chapter.wordCount}{" "}
+          {chapter.wordCount === 1 ? "word" : "words"}
+        </span>
+      </div>
+      <div className="row">
+        <Form method="post" className="inline-form" aria-label={`Rename chapter ${index + 1}`}>
+          <input type="hidden" name="chapterId" value={chapter.id} />
+          <TextField
+            label="Title"
+            id={fieldId}
+            name="title"
+            required
+            maxLength={200}
+            defaultValue={renameFailure?.values.title ?? chapter.title}
+            errors={renameFailure?.fieldErrors.title}
+          />
+          <SubmitButton
+            name="intent"
+            value="rename-chapter"
+            className="secondary"
+            pendingWhen={{ intent: "rename-chapter", chapterId: chapter.id }}
+            pendingLabel="Renaming…"
+          >
+            Rename
+          </SubmitButton>
+        </Form>
+        <Form method="post" className="inline-form">
+          <input type="hidden" name="intent" value="move-chapter" />
+          <input type="hidden" name="chapterId" value={chapter.id} />
+          <SubmitButton
+            name="position"
+            value={index}
+            className="secondary"
+            disabled={index === 0}
+            pendingWhen={{ intent: "move-chapter", chapterId: chapter.id, position: index }}
+            aria-label={`Move “${chapter.title}” up`}
+          >
+            Move up
+          </SubmitButton>
+          <SubmitButton
+            name="position"
+            value={index + 2}
+            className="secondary"
+            disabled={index === count - 1}
+            pendingWhen={{ intent: "move-chapter", chapterId: chapter.id, position: index + 2 }}
+            aria-label={`Move “${chapter.title}” down`}
+          >
+            Move down
+          </SubmitButton>
+        </Form>
+        <Form method="post" className="inline-form">
+          <input type="hidden" name="chapterId" value={chapter.id} />
+          <SubmitButton
+            name="intent"
+            value="delete-chapter"
+            className="danger"
+            pendingWhen={{ intent: "delete-chapter", chapterId: chapter.id }}
+            pendingLabel="Deleting…"
+            aria-label={`Delete “${chapter.title}”`}
+          >
+            Delete
+          </SubmitButton>
+        </Form>
+      </div>
+      <FormErrors errors={moveErrors} />
+    </li>
+  );
+}
+
+function AddChapterForm() {
+  const failure = useFailure("add-chapter");
+  const errors = failure?.fieldErrors;
+  return (
+    <section className="card">
+      <h2>Add a chapter</h2>
+      <Form method="post" className="stack" aria-label="Add a chapter">
+        <FormErrors errors={errors?._form} />
+        <TextField
+          label="Title"
+          id="new-chapter-title"
+          name="title"
+          required
+          maxLength={200}
+          defaultValue={failure?.values.title}
+          errors={errors?.title}
+        />
+        <TextArea
+          label="Summary"
+          id="new-chapter-summary"
+          name="summary"
+          defaultValue={failure?.values.summary}
+          errors={errors?.summary}
+        />
+        <div>
+          <SubmitButton
+            name="intent"
+            value="add-chapter"
+            pendingWhen={{ intent: "add-chapter" }}
+            pendingLabel="Adding…"
+          >
+            Add chapter
+          </SubmitButton>
+        </div>
+      </Form>
+    </section>
+  );
+}
+
+function FormErrors({ errors }: { errors?: string[] }) {
+  if (!errors?.length) return null;
+  return (
+    <p className="form-error" role="alert">
+      {errors.join(" ")}
+    </p>
+  );
+}
