@@ -27,7 +27,7 @@ test.describe("sign-in", () => {
     await logInThroughForm(page, users.bob, "not-the-password");
     await expect(page.getByRole("alert")).toContainText("do not match");
     await expect(page.getByLabel("Email")).toHaveValue(users.bob);
-    await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+    await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
   });
 
   test("blocks an email after five failed attempts", async ({ page }) => {
@@ -52,7 +52,7 @@ test.describe("sign-in", () => {
     await page.goto("/");
     await expect(page.getByTestId("signed-in-as")).toContainText("Bob");
     await page.getByRole("button", { name: "Log out" }).click();
-    await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+    await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
     await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
     await page.goto("/studio");
     await expect(page).toHaveURL(/\/login/);
