@@ -5,6 +5,7 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { PRIVATE_NO_STORE } from "./cache/headers";
+import { ReadLog } from "./cache/read-log";
 
 export { cacheRedis } from "./cache/redis.server";
 // The server (server/index.ts) reaches the app's long-lived resources through the build, so the
@@ -17,7 +18,14 @@ declare module "@remix-run/node" {
   interface AppLoadContext {
     /** The client's address as the HTTP server saw it (for rate limits). */
     clientAddress: string;
+    /** The cached reads this request made, summed up into its X-Cache headers. */
+    reads: ReadLog;
   }
+}
+
+/** The load context of one request (the server calls this for each). */
+export function createLoadContext(clientAddress: string): AppLoadContext {
+  return { clientAddress, reads: new ReadLog() };
 }
 
 /**
@@ -30,8 +38,9 @@ function markPersonal(request: Request, headers: Headers) {
   }
 }
 
-export const handleDataRequest: HandleDataRequestFunction = (response, { request }) => {
+export const handleDataRequest: HandleDataRequestFunction = (response, { request, context }) => {
   markPersonal(request, response.headers);
+  context.reads?.applyTo(response.headers);
   return response;
 };
 
@@ -40,9 +49,10 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  _loadContext: AppLoadContext,
+  loadContext: AppLoadContext,
 ) {
   markPersonal(request, responseHeaders);
+  loadContext.reads?.applyTo(responseHeaders);
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");
   return new Promise((resolve, reject) => {
     let shellRendered = false;

@@ -28,8 +28,8 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: "Quill — write, read, talk" }];
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const actor = await getActor(request);
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await getActor(request, context);
   return { user: actor ? { id: actor.id, name: actor.name, role: actor.role } : null };
 }
 

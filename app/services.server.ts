@@ -1,3 +1,6 @@
+import { cacheAvailability } from "~/cache/availability.server";
+import { loadCacheNamespace } from "~/cache/namespace.server";
+import { startOutboxRelay } from "~/cache/outbox.server";
 import { cacheRedis, cacheRedisStatus, connectCacheRedis, disconnectCacheRedis } from "~/cache/redis.server";
 import { config } from "~/config.server";
 import { currentDatabase, type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
@@ -16,8 +19,17 @@ export async function startServices(): Promise<void> {
   setDatabase(handle);
   logger.info({ database: handle.kind, location: handle.location }, "database ready (migrations applied)");
   if (cfg.seedDemo && (await isEmpty(handle.db))) await seed(handle);
+  cacheAvailability().useNamespace(await loadCacheNamespace(handle.db));
   connectCacheRedis(cfg.redisUrl);
+  if (cfg.cacheMode === "on") await cacheAvailability().settle(2000);
+  // Until the warming worker exists, this process replays purges that did not go through.
+  stopRelay = startOutboxRelay(() => cacheAvailability().forPurges(), {
+    onError: (error) => logger.warn({ err: error }, "outbox relay: will retry"),
+  });
+  logger.info({ cacheMode: cfg.cacheMode }, cfg.cacheMode === "on" ? "cache: on" : "cache: OFF (CACHE_MODE=off)");
 }
+
+let stopRelay: (() => void) | undefined;
 
 async function seed(handle: DatabaseHandle) {
   const progress = (line: string) => logger.info(line);
@@ -26,6 +38,8 @@ async function seed(handle: DatabaseHandle) {
 }
 
 export async function stopServices(): Promise<void> {
+  stopRelay?.();
+  stopRelay = undefined;
   await disconnectCacheRedis();
   const handle = currentDatabase();
   setDatabase(undefined);
@@ -36,6 +50,7 @@ export interface Readiness {
   ok: boolean;
   database: { ok: boolean; kind?: string; location?: string; latencyMs?: number; error?: string };
   redis: { ok: boolean; state: string; url?: string; latencyMs?: number; error?: string };
+  cache: { mode: "on" | "off"; breaker: string; recovering: boolean };
 }
 
 /** What /readyz reports. Without Redis the app still serves (from the database): ready, degraded. */
@@ -69,7 +84,8 @@ export async function readiness(): Promise<Readiness> {
       redis.error = (error as Error).message;
     }
   }
-  return { ok: database.ok, database, redis };
+  const cache = { mode: config().cacheMode, ...cacheAvailability().state() };
+  return { ok: database.ok, database, redis, cache };
 }
 
 function round(ms: number) {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { Server } from "node:http";
 import { createRequestHandler } from "@remix-run/express";
-import type { ServerBuild } from "@remix-run/node";
+import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import type { Redis } from "ioredis";
@@ -17,6 +17,7 @@ interface AppEntry {
   stopServices(): Promise<void>;
   readiness(): Promise<{ ok: boolean }>;
   cacheRedis(): Redis | undefined;
+  createLoadContext(clientAddress: string): AppLoadContext;
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -132,7 +133,7 @@ app.all(
   createRequestHandler({
     build: devServer ? loadBuild : initialBuild,
     mode: cfg.env,
-    getLoadContext: (req) => ({ clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown" }),
+    getLoadContext: (req) => appEntry.createLoadContext(req.ip ?? req.socket.remoteAddress ?? "unknown"),
   }),
 );
 

@@ -1,7 +1,8 @@
 import { createCookieSessionStorage, redirect } from "@remix-run/node";
+import type { ReadLog } from "~/cache/read-log";
 import { config } from "~/config.server";
 import type { Actor, SignedIn } from "~/models/actor";
-import { findUserById } from "~/models/users.server";
+import { sessionUser } from "~/queries/index.server";
 
 /**
  * Sessions live in a signed, httpOnly cookie that holds only the user id. SESSION_SECRET may list
@@ -25,17 +26,20 @@ function sessionStorage() {
   return storage;
 }
 
+/** Where a request's cached reads are logged (the load context), so its headers can tell. */
+export type RequestContext = { reads?: ReadLog } | undefined;
+
 /** The signed-in user of this request, or null. */
-export async function getActor(request: Request): Promise<Actor> {
+export async function getActor(request: Request, context?: RequestContext): Promise<Actor> {
   const session = await sessionStorage().getSession(request.headers.get("Cookie"));
   const userId = session.get("userId");
   if (typeof userId !== "number") return null;
-  return findUserById(userId);
+  return (await sessionUser.read({ userId }, { userId, log: context?.reads })).value;
 }
 
 /** For pages: the signed-in user, or a redirect to /login that comes back here afterwards. */
-export async function requireUser(request: Request): Promise<SignedIn> {
-  const actor = await getActor(request);
+export async function requireUser(request: Request, context?: RequestContext): Promise<SignedIn> {
+  const actor = await getActor(request, context);
   if (actor) return actor;
   const url = new URL(request.url);
   throw redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);

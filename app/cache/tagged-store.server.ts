@@ -25,12 +25,6 @@ export interface Lookup {
   purged: boolean;
 }
 
-const keys = {
-  entry: (key: string) => `qc:e:${key}`,
-  token: (tag: string) => `qc:t:${tag}`,
-  lock: (key: string) => `qc:l:${key}`,
-};
-
 // KEYS[1] entry, KEYS[2..n] tag tokens; ARGV[1..n-1] new tokens for tags that have none.
 // Returns the raw entry (or false) followed by the current token of each tag.
 const LOOKUP = `
@@ -107,17 +101,28 @@ export interface TagStore {
 
 export class TaggedStore implements TagStore {
   private readonly scripts: WithScripts;
+  private readonly keys: { entry(key: string): string; token(tag: string): string; lock(key: string): string };
 
-  constructor(private readonly redis: Redis) {
+  /** `namespace` separates databases sharing one Redis (see namespace.server.ts). */
+  constructor(
+    private readonly redis: Redis,
+    namespace: string,
+  ) {
     this.scripts = scripts(redis);
+    const prefix = `qc:${namespace}:`;
+    this.keys = {
+      entry: (key) => `${prefix}e:${key}`,
+      token: (tag) => `${prefix}t:${tag}`,
+      lock: (key) => `${prefix}l:${key}`,
+    };
   }
 
   /** Entry and tokens in one round trip; creates the tokens of tags that have none. */
   async lookup(key: string, tags: readonly string[]): Promise<Lookup> {
     const reply = await this.scripts.taggedLookup(
       1 + tags.length,
-      keys.entry(key),
-      ...tags.map(keys.token),
+      this.keys.entry(key),
+      ...tags.map(this.keys.token),
       ...tags.map(() => newToken()),
     );
     const [raw, ...tokens] = reply as [string | null, ...string[]];
@@ -141,8 +146,8 @@ export class TaggedStore implements TagStore {
     const envelope: Envelope = { k: [...tokens], p: payload };
     const stored = await this.scripts.taggedStore(
       1 + tags.length,
-      keys.entry(key),
-      ...tags.map(keys.token),
+      this.keys.entry(key),
+      ...tags.map(this.keys.token),
       JSON.stringify(envelope),
       Math.max(1, Math.round(ttlMs)),
       ...tokens,
@@ -152,7 +157,7 @@ export class TaggedStore implements TagStore {
 
   /** Purges tags: every entry stored under their current tokens is dead from now on. */
   async purge(tags: readonly string[]): Promise<void> {
-    if (tags.length > 0) await this.redis.del(...tags.map(keys.token));
+    if (tags.length > 0) await this.redis.del(...tags.map(this.keys.token));
   }
 
   /**
@@ -161,20 +166,20 @@ export class TaggedStore implements TagStore {
    */
   async tryLock(key: string, ttlMs: number): Promise<string | null> {
     const token = newToken();
-    return (await this.redis.set(keys.lock(key), token, "PX", ttlMs, "NX")) === "OK" ? token : null;
+    return (await this.redis.set(this.keys.lock(key), token, "PX", ttlMs, "NX")) === "OK" ? token : null;
   }
 
   async unlock(key: string, token: string): Promise<void> {
-    await this.scripts.taggedUnlock(1, keys.lock(key), token);
+    await this.scripts.taggedUnlock(1, this.keys.lock(key), token);
   }
 
   /** Removes an entry (for tests that play Redis evicting it). */
   async evictEntry(key: string): Promise<void> {
-    await this.redis.del(keys.entry(key));
+    await this.redis.del(this.keys.entry(key));
   }
 
   /** Removes a tag's token as LRU eviction would (for tests). */
   async evictToken(tag: string): Promise<void> {
-    await this.redis.del(keys.token(tag));
+    await this.redis.del(this.keys.token(tag));
   }
 }

@@ -7,6 +7,8 @@ export const tags = {
   chapter: (chapterId: number | string) => `chapter:${chapterId}`,
   scene: (sceneId: number | string) => `scene:${sceneId}`,
   userStories: (userId: number | string) => `user:${userId}:stories`,
+  user: (userId: number | string) => `user:${userId}`,
+  publishedStories: () => "stories:published",
   post: (postId: number | string) => `post:${postId}`,
   communityFeed: () => "community:feed",
 } as const;

@@ -135,3 +135,13 @@ export type Scene = typeof scenes.$inferSelect;
 export type Post = typeof posts.$inferSelect;
 export type Reply = typeof replies.$inferSelect;
 export type Role = User["role"];
+
+/**
+ * Facts about this database. `cache_namespace` is a random id made once per database: cache keys
+ * carry it, so a fresh database (a new DATA_DIR, a test's scratch database) never meets entries
+ * cached from another one in a shared Redis.
+ */
+export const appMeta = pgTable("app_meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

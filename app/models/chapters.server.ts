@@ -1,9 +1,10 @@
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
+import { commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
-import { db } from "~/db/connection.server";
+import { db, type Transaction } from "~/db/connection.server";
 import { chapters, scenes, stories } from "~/db/schema";
-import type { Actor, Changed } from "./actor";
+import type { Actor, Changed, Reader } from "./actor";
 import { NotFoundError } from "./errors";
 import { nextPosition, placeSibling } from "./ordering.server";
 import { loadOwnStory } from "./stories.server";
@@ -21,20 +22,24 @@ const ChapterPatch = nonEmptyPatch({
 });
 
 /** The chapter and its story, or 404; 403 unless `actor` wrote the story. */
-export async function loadOwnChapter(actor: Actor, chapterId: number) {
+export async function loadOwnChapter(actor: Reader, chapterId: number) {
   const [chapter] = await db().select().from(chapters).where(eq(chapters.id, chapterId)).limit(1);
   if (!chapter) throw new NotFoundError("Chapter");
   const story = await loadOwnStory(actor, chapter.storyId);
   return { chapter, story };
 }
 
-/** Tags a change to a chapter touches: the chapter, and the story that lists it. */
-function chapterTags(chapter: { id: number; storyId: number }) {
-  return [tags.chapter(chapter.id), tags.story(chapter.storyId)];
+/**
+ * What a change to a chapter touches: the chapter's page, the story's pages (they list it), and its
+ * scenes' editors (their breadcrumbs show the chapter's title).
+ */
+async function chapterTags(tx: Transaction, chapter: { id: number; storyId: number }) {
+  const sceneRows = await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.chapterId, chapter.id));
+  return [tags.chapter(chapter.id), tags.story(chapter.storyId), ...sceneRows.map((s) => tags.scene(s.id))];
 }
 
 /** A chapter with its scenes (no text) for the studio. */
-export async function getChapterForEditing(actor: Actor, chapterId: number) {
+export async function getChapterForEditing(actor: Reader, chapterId: number) {
   const { chapter, story } = await loadOwnChapter(actor, chapterId);
   const sceneRows = await db()
     .select({
@@ -50,50 +55,49 @@ export async function getChapterForEditing(actor: Actor, chapterId: number) {
   return { story: { id: story.id, title: story.title, status: story.status }, chapter, scenes: sceneRows };
 }
 
+/** Adding or removing a chapter changes the story's counts and its place in the lists. */
+function storyListTags(story: { id: number; authorId: number }) {
+  return [tags.story(story.id), tags.userStories(story.authorId), tags.publishedStories()];
+}
+
 export async function addChapter(actor: Actor, storyId: number, input: unknown): Promise<Changed<{ id: number }>> {
   const story = await loadOwnStory(actor, storyId);
   const values = validate(NewChapter, input);
-  const row = await db().transaction(async (tx) => {
+  return commitChange("chapter.add", async (tx) => {
     const position = await nextPosition(tx, "chapters", story.id);
-    const [inserted] = await tx
+    const [row] = await tx
       .insert(chapters)
       .values({ ...values, storyId: story.id, position })
       .returning({ id: chapters.id });
+    if (!row) throw new Error("insert returned no row");
     await tx.update(stories).set({ updatedAt: new Date() }).where(eq(stories.id, story.id));
-    return inserted;
+    return { value: row, tags: [tags.chapter(row.id), ...storyListTags(story)] };
   });
-  if (!row) throw new Error("insert returned no row");
-  return { value: row, tags: [...chapterTags({ id: row.id, storyId: story.id }), tags.userStories(story.authorId)] };
 }
 
 export async function updateChapter(actor: Actor, chapterId: number, input: unknown) {
   const { chapter, story } = await loadOwnChapter(actor, chapterId);
   const { position, ...fields } = validate(ChapterPatch, input);
-  const row = await db().transaction(async (tx) => {
+  return commitChange("chapter.update", async (tx) => {
     if (position !== undefined) await placeSibling(tx, "chapters", story.id, chapter.id, position);
-    const [updated] = await tx
+    const [row] = await tx
       .update(chapters)
       .set({ ...fields, updatedAt: new Date() })
       .where(and(eq(chapters.id, chapter.id), eq(chapters.storyId, story.id)))
       .returning();
-    return updated;
+    if (!row) throw new NotFoundError("Chapter");
+    return { value: row, tags: await chapterTags(tx, chapter) };
   });
-  if (!row) throw new NotFoundError("Chapter");
-  return { value: row, tags: chapterTags(chapter) } satisfies Changed<unknown>;
 }
 
 export async function deleteChapter(actor: Actor, chapterId: number): Promise<Changed<{ storyId: number }>> {
   const { chapter, story } = await loadOwnChapter(actor, chapterId);
-  const removedScenes = await db().transaction(async (tx) => {
+  return commitChange("chapter.delete", async (tx) => {
     await placeSibling(tx, "chapters", story.id, chapter.id, null);
-    // Its scenes go with it (ON DELETE CASCADE): their cached pages must go too.
-    const sceneIds = await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.chapterId, chapter.id));
+    // Read before the delete: its scenes go with it (ON DELETE CASCADE), and so must their pages.
+    const touched = await chapterTags(tx, chapter);
     await tx.delete(chapters).where(eq(chapters.id, chapter.id));
     await tx.update(stories).set({ updatedAt: new Date() }).where(eq(stories.id, story.id));
-    return sceneIds;
+    return { value: { storyId: story.id }, tags: [...touched, ...storyListTags(story)] };
   });
-  return {
-    value: { storyId: story.id },
-    tags: [...chapterTags(chapter), tags.userStories(story.authorId), ...removedScenes.map((s) => tags.scene(s.id))],
-  };
 }

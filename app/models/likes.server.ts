@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
-import { db } from "~/db/connection.server";
 import { postLikes } from "~/db/schema";
 import { type Actor, type Changed, requireSignedIn } from "./actor";
 import { assertPostExists } from "./posts.server";
@@ -21,7 +21,7 @@ export async function setLike(
   const me = requireSignedIn(actor);
   const { liked: wanted } = validate(LikeInput, input);
   await assertPostExists(postId);
-  const value = await db().transaction(async (tx) => {
+  return commitChange(wanted === undefined ? "like.toggle" : "like.set", async (tx) => {
     const mine = and(eq(postLikes.postId, postId), eq(postLikes.userId, me.id));
     const liked = wanted ?? (await tx.select().from(postLikes).where(mine).limit(1)).length === 0;
     if (liked) await tx.insert(postLikes).values({ postId, userId: me.id }).onConflictDoNothing();
@@ -30,7 +30,6 @@ export async function setLike(
       .select({ n: sql<number>`count(*)::int` })
       .from(postLikes)
       .where(eq(postLikes.postId, postId));
-    return { liked, likeCount: row?.n ?? 0 };
+    return { value: { liked, likeCount: row?.n ?? 0 }, tags: [tags.post(postId), tags.communityFeed()] };
   });
-  return { value, tags: [tags.post(postId), tags.communityFeed()] };
 }

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import { db } from "~/db/connection.server";
 import { postLikes, posts, replies, users } from "~/db/schema";
@@ -93,10 +94,12 @@ export async function assertPostExists(postId: number): Promise<void> {
 export async function createPost(actor: Actor, input: unknown): Promise<Changed<{ id: number }>> {
   const me = requireSignedIn(actor);
   const values = validate(NewPost, input);
-  const [row] = await db()
-    .insert(posts)
-    .values({ ...values, authorId: me.id })
-    .returning({ id: posts.id });
-  if (!row) throw new Error("insert returned no row");
-  return { value: row, tags: [tags.communityFeed(), tags.post(row.id)] };
+  return commitChange("post.create", async (tx) => {
+    const [row] = await tx
+      .insert(posts)
+      .values({ ...values, authorId: me.id })
+      .returning({ id: posts.id });
+    if (!row) throw new Error("insert returned no row");
+    return { value: row, tags: [tags.communityFeed(), tags.post(row.id)] };
+  });
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
-import { db } from "~/db/connection.server";
 import { replies } from "~/db/schema";
 import { type Actor, type Changed, requireSignedIn } from "./actor";
 import { assertPostExists } from "./posts.server";
@@ -12,10 +12,12 @@ export async function addReply(actor: Actor, postId: number, input: unknown): Pr
   const me = requireSignedIn(actor);
   const values = validate(NewReply, input);
   await assertPostExists(postId);
-  const [row] = await db()
-    .insert(replies)
-    .values({ ...values, postId, authorId: me.id })
-    .returning({ id: replies.id });
-  if (!row) throw new Error("insert returned no row");
-  return { value: row, tags: [tags.post(postId), tags.communityFeed()] };
+  return commitChange("reply.add", async (tx) => {
+    const [row] = await tx
+      .insert(replies)
+      .values({ ...values, postId, authorId: me.id })
+      .returning({ id: replies.id });
+    if (!row) throw new Error("insert returned no row");
+    return { value: row, tags: [tags.post(postId), tags.communityFeed()] };
+  });
 }

@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { z } from "zod";
+import { commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
-import { db } from "~/db/connection.server";
+import { db, type Transaction } from "~/db/connection.server";
 import { scenes } from "~/db/schema";
-import type { Actor, Changed } from "./actor";
+import type { Actor, Changed, Reader } from "./actor";
 import { loadOwnChapter } from "./chapters.server";
 import { NotFoundError } from "./errors";
 import { nextPosition, placeSibling } from "./ordering.server";
@@ -30,20 +31,32 @@ export function countWords(text: string): number {
 }
 
 /** The scene with its chapter and story, or 404; 403 unless `actor` wrote the story. */
-export async function loadOwnScene(actor: Actor, sceneId: number) {
+export async function loadOwnScene(actor: Reader, sceneId: number) {
   const [scene] = await db().select().from(scenes).where(eq(scenes.id, sceneId)).limit(1);
   if (!scene) throw new NotFoundError("Scene");
   const { chapter, story } = await loadOwnChapter(actor, scene.chapterId);
   return { scene, chapter, story };
 }
 
-/** What a change to a scene touches: the scene, its chapter's list, and the story's reading view. */
-function sceneTags(sceneId: number, chapter: { id: number; storyId: number }) {
-  return [tags.scene(sceneId), tags.chapter(chapter.id), tags.story(chapter.storyId)];
+/**
+ * What a change to a scene touches: the scene, its chapter's list, and the story's reading view.
+ * When the order or a title changes, the other scenes of the chapter too (their editors link to
+ * their neighbours by title); a content-only save (autosave) touches just the three.
+ */
+async function sceneTags(
+  tx: Transaction,
+  sceneId: number,
+  chapter: { id: number; storyId: number },
+  { siblings }: { siblings: boolean },
+) {
+  const own = [tags.scene(sceneId), tags.chapter(chapter.id), tags.story(chapter.storyId)];
+  if (!siblings) return own;
+  const rows = await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.chapterId, chapter.id));
+  return [...own, ...rows.map((r) => tags.scene(r.id))];
 }
 
 /** The scene editor's data: the scene, where it sits, and its neighbours for navigation. */
-export async function getSceneForEditing(actor: Actor, sceneId: number) {
+export async function getSceneForEditing(actor: Reader, sceneId: number) {
   const { scene, chapter, story } = await loadOwnScene(actor, sceneId);
   const neighbour = (direction: "previous" | "next") =>
     db()
@@ -70,24 +83,24 @@ export async function getSceneForEditing(actor: Actor, sceneId: number) {
 export async function addScene(actor: Actor, chapterId: number, input: unknown): Promise<Changed<{ id: number }>> {
   const { chapter } = await loadOwnChapter(actor, chapterId);
   const values = validate(NewScene, input);
-  const row = await db().transaction(async (tx) => {
+  return commitChange("scene.add", async (tx) => {
     const position = await nextPosition(tx, "scenes", chapter.id);
-    const [inserted] = await tx
+    const [row] = await tx
       .insert(scenes)
       .values({ ...values, chapterId: chapter.id, position, wordCount: countWords(values.content) })
       .returning({ id: scenes.id });
-    return inserted;
+    if (!row) throw new Error("insert returned no row");
+    return { value: row, tags: await sceneTags(tx, row.id, chapter, { siblings: true }) };
   });
-  if (!row) throw new Error("insert returned no row");
-  return { value: row, tags: sceneTags(row.id, chapter) };
 }
 
 export async function updateScene(actor: Actor, sceneId: number, input: unknown) {
   const { scene, chapter } = await loadOwnScene(actor, sceneId);
   const { position, ...fields } = validate(ScenePatch, input);
-  const row = await db().transaction(async (tx) => {
+  const contentOnly = position === undefined && fields.title === undefined;
+  return commitChange(contentOnly ? "scene.save" : "scene.update", async (tx) => {
     if (position !== undefined) await placeSibling(tx, "scenes", chapter.id, scene.id, position);
-    const [updated] = await tx
+    const [row] = await tx
       .update(scenes)
       .set({
         ...fields,
@@ -96,17 +109,17 @@ export async function updateScene(actor: Actor, sceneId: number, input: unknown)
       })
       .where(and(eq(scenes.id, scene.id), eq(scenes.chapterId, chapter.id)))
       .returning();
-    return updated;
+    if (!row) throw new NotFoundError("Scene");
+    return { value: row, tags: await sceneTags(tx, scene.id, chapter, { siblings: !contentOnly }) };
   });
-  if (!row) throw new NotFoundError("Scene");
-  return { value: row, tags: sceneTags(scene.id, chapter) } satisfies Changed<unknown>;
 }
 
 export async function deleteScene(actor: Actor, sceneId: number): Promise<Changed<{ chapterId: number }>> {
   const { scene, chapter } = await loadOwnScene(actor, sceneId);
-  await db().transaction(async (tx) => {
+  return commitChange("scene.delete", async (tx) => {
+    const touched = await sceneTags(tx, scene.id, chapter, { siblings: true });
     await placeSibling(tx, "scenes", chapter.id, scene.id, null);
     await tx.delete(scenes).where(eq(scenes.id, scene.id));
+    return { value: { chapterId: chapter.id }, tags: touched };
   });
-  return { value: { chapterId: chapter.id }, tags: sceneTags(scene.id, chapter) };
 }

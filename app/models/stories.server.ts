@@ -1,9 +1,11 @@
 import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
+import type { Transaction } from "~/db/connection.server";
 import { db } from "~/db/connection.server";
 import { chapters, scenes, stories, users } from "~/db/schema";
-import { type Actor, type Changed, requireSignedIn } from "./actor";
+import { type Actor, type Changed, type Reader, requireSignedIn } from "./actor";
 import { ForbiddenError, NotFoundError } from "./errors";
 import { nonEmptyPatch, requiredTextField, textField, validate } from "./validation";
 
@@ -21,7 +23,7 @@ const StoryPatch = nonEmptyPatch({
 });
 
 /** The story, or 404; 403 unless `actor` wrote it. Chapters and scenes are checked through it. */
-export async function loadOwnStory(actor: Actor, storyId: number) {
+export async function loadOwnStory(actor: Reader, storyId: number) {
   const me = requireSignedIn(actor);
   const [story] = await db().select().from(stories).where(eq(stories.id, storyId)).limit(1);
   if (!story) throw new NotFoundError("Story");
@@ -48,7 +50,7 @@ export async function listStoriesByAuthor(authorId: number) {
 }
 
 /** A story with its chapters (and their scene counts) for the studio editor. */
-export async function getStoryForEditing(actor: Actor, storyId: number) {
+export async function getStoryForEditing(actor: Reader, storyId: number) {
   const story = await loadOwnStory(actor, storyId);
   const chapterRows = await db()
     .select({
@@ -69,11 +71,10 @@ export async function getStoryForEditing(actor: Actor, storyId: number) {
 }
 
 /**
- * The reading view: a published story with every chapter and the text of its scenes, in order.
- * Drafts are visible to their author only (a preview); anyone else gets 404, not 403, so
- * unpublished titles do not leak.
+ * The reading view: a story with every chapter and the text of its scenes, in order, whoever may
+ * read it (see assertReadable). Shared by every reader, so the cache keeps one copy.
  */
-export async function getStoryForReading(actor: Actor, storyId: number) {
+export async function loadStoryForReading(storyId: number) {
   const [story] = await db()
     .select({
       id: stories.id,
@@ -88,7 +89,7 @@ export async function getStoryForReading(actor: Actor, storyId: number) {
     .innerJoin(users, eq(users.id, stories.authorId))
     .where(eq(stories.id, storyId))
     .limit(1);
-  if (!story || (story.status !== "published" && story.authorId !== actor?.id)) throw new NotFoundError("Story");
+  if (!story) throw new NotFoundError("Story");
   const rows = await db()
     .select({
       chapterId: chapters.id,
@@ -127,6 +128,20 @@ export async function getStoryForReading(actor: Actor, storyId: number) {
   return { story, chapters: chapterList };
 }
 
+/**
+ * Published stories are for everyone; a draft only for its author (a preview). Anyone else gets
+ * 404, not 403, so unpublished titles do not leak.
+ */
+export function assertReadable(story: { status: string; authorId: number }, reader: Reader): void {
+  if (story.status !== "published" && story.authorId !== reader?.id) throw new NotFoundError("Story");
+}
+
+export async function getStoryForReading(reader: Reader, storyId: number) {
+  const reading = await loadStoryForReading(storyId);
+  assertReadable(reading.story, reader);
+  return reading;
+}
+
 /** Published stories, newest first, for the home page. */
 export async function listPublishedStories(limit = 20) {
   return db()
@@ -147,22 +162,44 @@ export async function listPublishedStories(limit = 20) {
 export async function createStory(actor: Actor, input: unknown): Promise<Changed<{ id: number }>> {
   const me = requireSignedIn(actor);
   const values = validate(NewStory, input);
-  const [row] = await db()
-    .insert(stories)
-    .values({ ...values, authorId: me.id })
-    .returning({ id: stories.id });
-  if (!row) throw new Error("insert returned no row");
-  return { value: row, tags: [tags.userStories(me.id), tags.story(row.id)] };
+  return commitChange("story.create", async (tx) => {
+    const [row] = await tx
+      .insert(stories)
+      .values({ ...values, authorId: me.id })
+      .returning({ id: stories.id });
+    if (!row) throw new Error("insert returned no row");
+    return { value: row, tags: [tags.userStories(me.id), tags.story(row.id)] };
+  });
 }
 
 export async function updateStory(actor: Actor, storyId: number, input: unknown) {
   const story = await loadOwnStory(actor, storyId);
   const patch = validate(StoryPatch, input);
-  const [row] = await db()
-    .update(stories)
-    .set({ ...patch, updatedAt: new Date() })
-    .where(and(eq(stories.id, story.id), eq(stories.authorId, story.authorId)))
-    .returning();
-  if (!row) throw new NotFoundError("Story");
-  return { value: row, tags: [tags.story(story.id), tags.userStories(story.authorId)] } satisfies Changed<unknown>;
+  return commitChange("story.update", async (tx) => {
+    const [row] = await tx
+      .update(stories)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(and(eq(stories.id, story.id), eq(stories.authorId, story.authorId)))
+      .returning();
+    if (!row) throw new NotFoundError("Story");
+    // Every studio page of the story shows its title (breadcrumbs), and the home page lists it.
+    return {
+      value: row,
+      tags: [...(await storyTreeTags(tx, story.id)), tags.userStories(story.authorId), tags.publishedStories()],
+    };
+  });
+}
+
+/** The tags of a story, its chapters and their scenes. */
+export async function storyTreeTags(tx: Transaction, storyId: number): Promise<string[]> {
+  const rows = await tx
+    .select({ chapterId: chapters.id, sceneId: scenes.id })
+    .from(chapters)
+    .leftJoin(scenes, eq(scenes.chapterId, chapters.id))
+    .where(eq(chapters.storyId, storyId));
+  return [
+    tags.story(storyId),
+    ...new Set(rows.map((r) => tags.chapter(r.chapterId))),
+    ...rows.flatMap((r) => (r.sceneId === null ? [] : [tags.scene(r.sceneId)])),
+  ];
 }

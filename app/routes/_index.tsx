@@ -1,12 +1,12 @@
-import type { MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { listPublishedStories } from "~/models/stories.server";
+import { publishedStories } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";
 
 export const meta: MetaFunction = () => [{ title: "Quill — write, read, talk" }];
 
-export async function loader() {
-  return { stories: await listPublishedStories(20) };
+export async function loader({ context }: LoaderFunctionArgs) {
+  return { stories: (await publishedStories.read({}, { log: context.reads })).value };
 }
 
 export default function Home() {

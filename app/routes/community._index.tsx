@@ -6,7 +6,8 @@ import { getActor } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { TextArea, TextField } from "~/components/Field";
 import { badIntent, formValues, handleForm } from "~/lib/forms.server";
-import { createPost, listFeed } from "~/models/posts.server";
+import { createPost } from "~/models/posts.server";
+import { communityFeed } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -19,9 +20,10 @@ function requestedPage(value: string | null): number {
   return Math.max(1, Number(value.trim()));
 }
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const actor = await getActor(request);
-  const feed = await listFeed(requestedPage(new URL(request.url).searchParams.get("page")));
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await getActor(request, context);
+  const page = requestedPage(new URL(request.url).searchParams.get("page"));
+  const { value: feed } = await communityFeed.read({ page }, { log: context.reads });
   return data(feed, { headers: actor ? PRIVATE_NO_STORE : {} });
 }
 

@@ -9,8 +9,8 @@ import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.s
 import { idParam } from "~/lib/http.server";
 import { requireSignedIn } from "~/models/actor";
 import { setLike } from "~/models/likes.server";
-import { getPost, isLikedBy } from "~/models/posts.server";
 import { addReply } from "~/models/replies.server";
+import { communityPost, postLikedByMe } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -26,12 +26,16 @@ function postIdOf(params: LoaderFunctionArgs["params"]): number {
   }
 }
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const postId = postIdOf(params);
-  const actor = await getActor(request);
+  const actor = await getActor(request, context);
+  const log = context.reads;
   const [{ post, replies }, liked] = await Promise.all([
-    getPost(postId).catch(rethrowForPage),
-    actor ? isLikedBy(postId, actor.id) : Promise.resolve(false),
+    communityPost
+      .read({ postId }, { log })
+      .then((r) => r.value)
+      .catch(rethrowForPage),
+    actor ? postLikedByMe.read({ postId }, { userId: actor.id, log }).then((r) => r.value) : false,
   ]);
   // Whether I like it is mine alone: a signed-in page is never shared.
   return data({ post, replies, liked }, { headers: actor ? PRIVATE_NO_STORE : {} });

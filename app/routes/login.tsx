@@ -10,9 +10,9 @@ import { authenticate } from "~/models/users.server";
 
 export const meta: MetaFunction = () => [{ title: "Log in — Quill" }];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const redirectTo = safeRedirect(new URL(request.url).searchParams.get("redirectTo"));
-  if (await getActor(request)) throw redirect(redirectTo);
+  if (await getActor(request, context)) throw redirect(redirectTo);
   return null;
 }
 

@@ -5,7 +5,8 @@ import { getActor } from "~/auth/session.server";
 import { PRIVATE_NO_STORE } from "~/cache/headers";
 import { rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
-import { getStoryForReading } from "~/models/stories.server";
+import { assertReadable } from "~/models/stories.server";
+import { storyReading } from "~/queries/index.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
   if (!data) return [{ title: "Story not found — Quill" }];
@@ -17,15 +18,20 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
   ];
 };
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const actor = await getActor(request);
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const actor = await getActor(request, context);
   let storyId: number;
   try {
     storyId = idParam(params.storyId, "Story");
   } catch (error) {
     rethrowForPage(error);
   }
-  const reading = await getStoryForReading(actor, storyId).catch(rethrowForPage);
+  const { value: reading } = await storyReading.read({ storyId }, { log: context.reads }).catch(rethrowForPage);
+  try {
+    assertReadable(reading.story, actor);
+  } catch (error) {
+    rethrowForPage(error);
+  }
   // A signed-in reader's page shows who they are (and a draft is theirs alone): never shared.
   return data(reading, { headers: actor ? PRIVATE_NO_STORE : {} });
 }

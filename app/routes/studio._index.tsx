@@ -6,15 +6,17 @@ import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, formValues, handleForm } from "~/lib/forms.server";
-import { createStory, listStoriesByAuthor } from "~/models/stories.server";
+import { createStory } from "~/models/stories.server";
+import { studioStories } from "~/queries/index.server";
 
 export const meta: MetaFunction = () => [{ title: "Studio — Quill" }];
 
 export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUser(request);
-  return { stories: await listStoriesByAuthor(user.id) };
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  const { value } = await studioStories.read({ authorId: user.id }, { userId: user.id, log: context.reads });
+  return { stories: value };
 }
 
 export async function action({ request }: ActionFunctionArgs) {

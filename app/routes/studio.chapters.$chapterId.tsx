@@ -7,9 +7,10 @@ import { TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
-import { getChapterForEditing, updateChapter } from "~/models/chapters.server";
+import { updateChapter } from "~/models/chapters.server";
 import { addScene, deleteScene, updateScene } from "~/models/scenes.server";
 import { parseId } from "~/models/validation";
+import { studioChapter } from "~/queries/index.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.chapter.title} — ${data.story.title} — Studio — Quill` : "Studio — Quill" },
@@ -17,10 +18,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request);
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
   try {
-    const { story, chapter, scenes } = await getChapterForEditing(user, idParam(params.chapterId, "Chapter"));
+    const chapterId = idParam(params.chapterId, "Chapter");
+    const { value } = await studioChapter.read({ chapterId }, { userId: user.id, log: context.reads });
+    const { story, chapter, scenes } = value;
     return {
       story,
       chapter: { id: chapter.id, title: chapter.title, summary: chapter.summary, updatedAt: chapter.updatedAt },

@@ -7,7 +7,8 @@ import { TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
-import { deleteScene, getSceneForEditing, updateScene } from "~/models/scenes.server";
+import { deleteScene, updateScene } from "~/models/scenes.server";
+import { studioScene } from "~/queries/index.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.scene.title} — ${data.story.title} — Studio — Quill` : "Studio — Quill" },
@@ -15,10 +16,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request);
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
   try {
-    const { story, chapter, scene, previous, next } = await getSceneForEditing(user, idParam(params.sceneId, "Scene"));
+    const sceneId = idParam(params.sceneId, "Scene");
+    const { value } = await studioScene.read({ sceneId }, { userId: user.id, log: context.reads });
+    const { story, chapter, scene, previous, next } = value;
     return {
       story,
       chapter,

@@ -8,8 +8,9 @@ import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
 import { addChapter, deleteChapter, updateChapter } from "~/models/chapters.server";
-import { getStoryForEditing, updateStory } from "~/models/stories.server";
+import { updateStory } from "~/models/stories.server";
 import { parseId } from "~/models/validation";
+import { studioStory } from "~/queries/index.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.story.title} — Studio — Quill` : "Studio — Quill" },
@@ -17,10 +18,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request);
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
   try {
-    const { story, chapters } = await getStoryForEditing(user, idParam(params.storyId, "Story"));
+    const storyId = idParam(params.storyId, "Story");
+    const { value } = await studioStory.read({ storyId }, { userId: user.id, log: context.reads });
+    const { story, chapters } = value;
     return {
       story: {
         id: story.id,

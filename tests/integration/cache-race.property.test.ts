@@ -64,7 +64,7 @@ function invariantHolds(readThrough: ReadThrough, sharedEngine: boolean) {
     fc.boolean(),
     async (s, commands, alwaysStale) => {
       const run = `prop${process.pid}x${runs++}x${Date.now().toString(36)}`;
-      const real = new TaggedStore(redis);
+      const real = new TaggedStore(redis, run);
       const inflight = new Set<Promise<unknown>>();
       const gate = async <T>(label: string, effect: () => Promise<T>): Promise<T> => {
         await s.schedule(Promise.resolve(label));
@@ -129,7 +129,8 @@ function invariantHolds(readThrough: ReadThrough, sharedEngine: boolean) {
         await settle();
       }
       await all;
-      await redis.del(`qc:t:${tag.a}`, `qc:t:${tag.b}`, `qc:e:${run}:{}`, `qc:l:${run}:{}`);
+      const keys = await redis.keys(`qc:${run}:*`);
+      if (keys.length > 0) await redis.del(...keys);
       if (violations.length > 0)
         throw new Error(
           `${violations.join("; ")}\n${s

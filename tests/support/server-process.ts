@@ -26,10 +26,10 @@ export interface RunningServer {
 }
 
 /**
- * Starts `server/index.ts` as a real process (in `--dev` mode, so no build is needed) on a free
- * port with a fresh DATA_DIR, and waits until it listens or exits.
+ * Starts `server/index.ts` as a real process, serving the build (made by the Vitest global setup),
+ * on a free port with a fresh DATA_DIR, and waits until it listens or exits.
  */
-export async function startServer(env: Record<string, string>, args: string[] = ["--dev"]): Promise<RunningServer> {
+export async function startServer(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "quill-server-"));
   const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts", ...args], {
@@ -52,7 +52,12 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   const deadline = Date.now() + 60_000;
   let finished = false;
   void exited.then(() => (finished = true));
-  while (!finished && Date.now() < deadline && !output.includes("Listening on")) {
+  const listening = () =>
+    fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  while (!finished && Date.now() < deadline && !(await listening())) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

@@ -1,0 +1,200 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineQuery } from "~/cache/define-query.server";
+import { invalidate } from "~/cache/invalidate.server";
+import { metricsSnapshot } from "~/cache/metrics.server";
+import { loadCacheNamespace } from "~/cache/namespace.server";
+import { stableKey } from "~/cache/query-cache.server";
+import { ReadLog } from "~/cache/read-log";
+import { disconnectCacheRedis } from "~/cache/redis.server";
+import { tags } from "~/cache/tags";
+import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
+import { seedDemo } from "~/db/seed.server";
+import type { SignedIn } from "~/models/actor";
+import { addChapter } from "~/models/chapters.server";
+import { ForbiddenError } from "~/models/errors";
+import { addScene, updateScene } from "~/models/scenes.server";
+import { createStory, updateStory } from "~/models/stories.server";
+import { authenticate } from "~/models/users.server";
+import { storyReading, studioScene, studioStory } from "~/queries/index.server";
+import { enableCache } from "../support/cache";
+
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const raw = new Redis(redisUrl);
+let handle: DatabaseHandle;
+let namespace: string;
+let alice: SignedIn;
+let bob: SignedIn;
+let storyId: number;
+let sceneId: number;
+
+beforeAll(async () => {
+  handle = await openDatabase({ memory: true });
+  setDatabase(handle);
+  await seedDemo(handle.db);
+  await enableCache(handle, redisUrl);
+  namespace = await loadCacheNamespace(handle.db);
+  alice = (await authenticate({ email: "alice@example.com", password: "password" })) as SignedIn;
+  bob = (await authenticate({ email: "bob@example.com", password: "password" })) as SignedIn;
+  storyId = (await createStory(alice, { title: "Cached" })).value.id;
+  await updateStory(alice, storyId, { status: "published" });
+  const chapterId = (await addChapter(alice, storyId, { title: "One" })).value.id;
+  sceneId = (await addScene(alice, chapterId, { title: "S", content: "first" })).value.id;
+});
+
+afterAll(async () => {
+  await disconnectCacheRedis();
+  raw.disconnect();
+  setDatabase(undefined);
+  await handle.close();
+});
+
+describe("reads through the tagged cache (real Redis, real database)", () => {
+  it("misses once, then hits, with the same value", async () => {
+    await invalidate([tags.story(storyId)], { reason: "test" });
+    const first = await storyReading.read({ storyId });
+    const second = await storyReading.read({ storyId });
+    expect(first.status).toBe("miss");
+    expect(second.status).toBe("hit");
+    expect(second.value).toEqual(first.value);
+    expect(second.value.story.updatedAt).toBeInstanceOf(Date);
+    expect(second.dbMs).toBe(0);
+  });
+
+  it("shows every write to the very next read, 200 times in a row", async () => {
+    const statuses = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      await updateScene(alice, sceneId, { content: `version ${i}` });
+      const editor = await studioScene.read({ sceneId }, { userId: alice.id });
+      const reading = await storyReading.read({ storyId });
+      statuses.add(editor.status).add(reading.status);
+      expect(editor.value.scene.content).toBe(`version ${i}`);
+      expect(reading.value.chapters[0]?.scenes[0]?.content).toBe(`version ${i}`);
+      // And the read after that is served from Redis.
+      expect((await storyReading.read({ storyId })).status).toBe("hit");
+    }
+    expect([...statuses]).toEqual(["miss"]);
+  });
+
+  it("makes one database load for 100 concurrent misses of one key", async () => {
+    let loads = 0;
+    const counted = defineQuery({
+      name: "test.counted",
+      args: z.object({ n: z.number() }),
+      tags: ({ n }) => [`test:counted:${n}`],
+      fresh: "1m",
+      stale: "1m",
+      scope: "public",
+      value: z.number(),
+      load: async ({ n }) => {
+        loads += 1;
+        await new Promise((r) => setTimeout(r, 50));
+        return n * 2;
+      },
+    });
+    await invalidate(["test:counted:21"], { reason: "test" });
+    const results = await Promise.all(Array.from({ length: 100 }, () => counted.read({ n: 21 })));
+    expect(loads).toBe(1);
+    expect(results.every((r) => r.value === 42 && r.status === "miss")).toBe(true);
+    expect((await counted.read({ n: 21 })).status).toBe("hit");
+  });
+
+  it("never serves a user-scoped value to another user", async () => {
+    const mine = await studioStory.read({ storyId }, { userId: alice.id });
+    expect(mine.value.story.authorId).toBe(alice.id);
+    expect((await studioStory.read({ storyId }, { userId: alice.id })).status).toBe("hit");
+    // Bob's read has a key of its own: a miss that loads, and the load refuses him.
+    await expect(studioStory.read({ storyId }, { userId: bob.id })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(studioStory.read({ storyId })).rejects.toThrow(/user-scoped/);
+  });
+
+  it("treats a cached value of the wrong shape as a miss, not a crash", async () => {
+    await storyReading.read({ storyId });
+    const key = `qc:${namespace}:e:story.reading:${stableKey({ storyId })}`;
+    const envelope = JSON.parse((await raw.get(key)) as string) as { k: string[]; p: string };
+    envelope.p = JSON.stringify({ v: { story: "not a story" }, f: Date.now() + 60_000 });
+    await raw.set(key, JSON.stringify(envelope), "PX", 60_000);
+    const before = metricsSnapshot().queries["story.reading"]?.schemaMismatches ?? 0;
+    const read = await storyReading.read({ storyId });
+    expect(read.status).toBe("miss");
+    expect(read.value.story.id).toBe(storyId);
+    expect(metricsSnapshot().queries["story.reading"]?.schemaMismatches).toBe(before + 1);
+    expect((await storyReading.read({ storyId })).status).toBe("hit");
+  });
+
+  it("refuses and counts the fill of a load that a purge overtook", async () => {
+    let release: () => void = () => {};
+    let version = 1;
+    const slow = defineQuery({
+      name: "test.slow",
+      args: z.object({}),
+      tags: () => ["test:slow"],
+      fresh: "1m",
+      stale: "1m",
+      scope: "public",
+      value: z.number(),
+      load: async () => {
+        const seen = version;
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        return seen;
+      },
+    });
+    await invalidate(["test:slow"], { reason: "test" });
+    const racing = slow.read({});
+    await new Promise((r) => setTimeout(r, 30));
+    version = 2;
+    await invalidate(["test:slow"], { reason: "test" });
+    release();
+    expect((await racing).value).toBe(1);
+    expect(metricsSnapshot().queries["test.slow"]?.rejectedFills).toBe(1);
+    const next = slow.read({});
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    expect(await next).toMatchObject({ status: "miss", value: 2 });
+  });
+
+  it("serves an entry past its fresh time as stale, but never one that was purged", async () => {
+    let version = 0;
+    const quick = defineQuery({
+      name: "test.quick",
+      args: z.object({}),
+      tags: () => ["test:quick"],
+      fresh: 1,
+      stale: "1m",
+      scope: "public",
+      value: z.number(),
+      load: async () => version,
+    });
+    await invalidate(["test:quick"], { reason: "test" });
+    expect(await quick.read({})).toMatchObject({ status: "miss", value: 0 });
+    await new Promise((r) => setTimeout(r, 5));
+    version = 1;
+    expect(await quick.read({})).toMatchObject({ status: "stale", value: 0 });
+    version = 2;
+    await invalidate(["test:quick"], { reason: "test" });
+    expect(await quick.read({})).toMatchObject({ status: "miss", value: 2 });
+  });
+
+  it("sums a request's reads into its headers", async () => {
+    const log = new ReadLog();
+    await invalidate([tags.scene(sceneId)], { reason: "test" });
+    await storyReading.read({ storyId }, { log });
+    await studioScene.read({ sceneId }, { userId: alice.id, log });
+    const headers = log.headers();
+    expect(headers["X-Cache"]).toBe("MISS");
+    expect(headers["X-Cache-Tags"]).toBe(`story:${storyId}, scene:${sceneId}`);
+    expect(headers["Server-Timing"]).toMatch(/^cache;dur=[\d.]+, db;dur=[\d.]+, q0;desc="story.reading hit"/);
+  });
+
+  it("purges in O(1) per tag: a purge deletes tokens, not entries", async () => {
+    await storyReading.read({ storyId });
+    const entries = await raw.keys(`qc:${namespace}:e:story.reading:*`);
+    expect(entries.length).toBeGreaterThan(0);
+    await invalidate([tags.story(storyId)], { reason: "test" });
+    expect(await raw.exists(`qc:${namespace}:t:story:${storyId}`)).toBe(0);
+    expect((await storyReading.read({ storyId })).status).toBe("miss");
+  });
+});
