@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createHistogram } from "node:perf_hooks";
-import { sql } from "drizzle-orm";
+import { and, asc, eq, like } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { cacheAvailability } from "~/cache/availability.server";
 import { invalidate } from "~/cache/invalidate.server";
@@ -15,6 +15,7 @@ import { connectCacheRedis, disconnectCacheRedis } from "~/cache/redis.server";
 import { TaggedStore } from "~/cache/tagged-store.server";
 import { tags } from "~/cache/tags";
 import { openDatabase, setDatabase } from "~/db/connection.server";
+import { chapters, scenes, stories } from "~/db/schema";
 import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
 import type { SignedIn } from "~/models/actor";
 import { updateScene } from "~/models/scenes.server";
@@ -66,9 +67,12 @@ const noCache = new QueryCache({ store: () => undefined });
 console.log(`\nbench:cache — ${handle.kind} (SEED_SCALE=large), Redis ${redisUrl}, ${SECONDS} s a loop\n`);
 
 // 1. Cached vs uncached reads of two real queries.
-const [large] = (
-  await handle.db.execute(sql`select id from stories where status = 'published' and title like 'Story %' order by id limit 1`)
-).rows as { id: number }[];
+const [large] = await handle.db
+  .select({ id: stories.id })
+  .from(stories)
+  .where(and(eq(stories.status, "published"), like(stories.title, "Story %")))
+  .orderBy(asc(stories.id))
+  .limit(1);
 if (!large) throw new Error("no large story: seed with SEED_SCALE=large");
 const cases = [
   { label: "story.reading (10 chapters, 100 scenes)", query: storyReading, args: { storyId: large.id } },
@@ -93,7 +97,9 @@ const payload = JSON.stringify((await storyReading.read({ storyId: large.id })).
 await raw.set("bench:raw", payload);
 const get = await measure("  ioredis GET", () => raw.get("bench:raw"));
 const hit = await measure("  storyReading.read (hit)", () => storyReading.read({ storyId: large.id }));
-ratios.push(`cache hit / raw GET: p50 ${(hit.p50 / get.p50).toFixed(2)}× (entry + tokens in one script, zod check, JSON)`);
+ratios.push(
+  `cache hit / raw GET: p50 ${(hit.p50 / get.p50).toFixed(2)}× (entry + tokens in one script, zod check, JSON)`,
+);
 
 // 3. Purge time for one tag over 1, 1 000 and 100 000 entries.
 console.log("\npurge one tag over N entries (median of 20 purges)");
@@ -107,7 +113,8 @@ for (const n of [1, 1_000, 100_000]) {
     if (round === 0) {
       for (let i = 0; i < n; i += 1000) {
         const batch = raw.pipeline();
-        for (let j = i; j < Math.min(n, i + 1000); j++) batch.set(`qc:${benchNamespace}:e:bench:${n}:${j}`, JSON.stringify({ k: tokens, p: "1" }), "PX", 120_000);
+        for (let j = i; j < Math.min(n, i + 1000); j++)
+          batch.set(`qc:${benchNamespace}:e:bench:${n}:${j}`, JSON.stringify({ k: tokens, p: "1" }), "PX", 120_000);
         await batch.exec();
       }
     }
@@ -121,11 +128,13 @@ for (const n of [1, 1_000, 100_000]) {
 
 // 4. Stale reads in a concurrent write/read run.
 console.log(`\nconcurrent writes and reads for ${SECONDS * 2} s (1 writer, 8 readers, one scene)`);
-const [scene] = (
-  await handle.db.execute(sql`
-    select sc.id, ch.story_id from scenes sc join chapters ch on ch.id = sc.chapter_id
-    join stories st on st.id = ch.story_id where st.author_id = ${alice.id} and st.status = 'published' limit 1`)
-).rows as { id: number; story_id: number }[];
+const [scene] = await handle.db
+  .select({ id: scenes.id, storyId: chapters.storyId })
+  .from(scenes)
+  .innerJoin(chapters, eq(chapters.id, scenes.chapterId))
+  .innerJoin(stories, eq(stories.id, chapters.storyId))
+  .where(and(eq(stories.authorId, alice.id), eq(stories.status, "published")))
+  .limit(1);
 if (!scene) throw new Error("no scene of alice's");
 let acknowledged = 0;
 let writes = 0;
@@ -145,7 +154,7 @@ await Promise.all([
   ...Array.from({ length: 8 }, async () => {
     while (performance.now() < until) {
       const floor = acknowledged;
-      const read = await storyReading.read({ storyId: scene.story_id });
+      const read = await storyReading.read({ storyId: scene.storyId });
       const text = read.value.chapters.flatMap((c) => c.scenes).find((s) => s.id === scene.id)?.content ?? "";
       const seen = Number(/^version (\d+)$/.exec(text)?.[1] ?? 0);
       reads++;
@@ -154,12 +163,17 @@ await Promise.all([
     }
   }),
 ]);
-print("  writes / reads", `${writes} / ${reads}  (${Object.entries(statuses).map(([s, n]) => `${s} ${n}`).join(", ")})`);
+print(
+  "  writes / reads",
+  `${writes} / ${reads}  (${Object.entries(statuses)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(", ")})`,
+);
 print("  stale reads (older than an acknowledged write)", String(stale));
 
 console.log("\nratios");
 for (const r of ratios) console.log(`  ${r}`);
-await invalidate([tags.story(scene.story_id)], { reason: "bench" });
+await invalidate([tags.story(scene.storyId)], { reason: "bench" });
 await raw.del("bench:raw");
 raw.disconnect();
 await disconnectCacheRedis();
