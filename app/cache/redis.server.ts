@@ -24,6 +24,8 @@ interface RedisHandle {
   url: string;
   state: RedisState;
   lastError?: string;
+  /** We are closing it: its "close" is no outage. */
+  closing?: boolean;
 }
 
 const store = globalThis as typeof globalThis & { __cacheRedis?: RedisHandle };
@@ -46,7 +48,7 @@ export function connectCacheRedis(url: string): Redis {
   });
   client.on("close", () => {
     handle.state = "down";
-    if (!warned) {
+    if (!warned && !handle.closing) {
       warned = true;
       logger.warn(
         { redis: redactUrl(url), error: handle.lastError },
@@ -77,6 +79,7 @@ export async function disconnectCacheRedis(): Promise<void> {
   const handle = store.__cacheRedis;
   store.__cacheRedis = undefined;
   if (!handle) return;
+  handle.closing = true;
   try {
     await handle.client.quit();
   } catch {
