@@ -79,14 +79,12 @@ const cases = [
   { label: "community.feed page 1 (200 000 likes)", query: communityFeed, args: { page: 1 } },
 ] as const;
 const ratios: string[] = [];
-let hitP50 = 0;
 for (const { label, query, args } of cases) {
   console.log(label);
   const read = query.read as (a: unknown) => Promise<unknown>;
   await read(args);
   const cached = await measure("  cached (Redis hit)", () => read(args));
   const uncached = await measure("  uncached (database)", () => noCache.read(query.spec as never, args as never));
-  hitP50 ||= cached.p50;
   const r = `${label}: p50 ${(uncached.p50 / cached.p50).toFixed(1)}× faster, throughput ${(cached.perSecond / uncached.perSecond).toFixed(1)}×`;
   ratios.push(r);
 }
