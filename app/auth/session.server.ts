@@ -29,8 +29,19 @@ function sessionStorage() {
 /** Where a request's cached reads are logged (the load context), so its headers can tell. */
 export type RequestContext = { reads?: ReadLog } | undefined;
 
+// The root loader and the route's loader both ask who is signed in: one read per request.
+const actorOfRequest = new WeakMap<object, Promise<Actor>>();
+
 /** The signed-in user of this request, or null. */
-export async function getActor(request: Request, context?: RequestContext): Promise<Actor> {
+export function getActor(request: Request, context?: RequestContext): Promise<Actor> {
+  const known = context && actorOfRequest.get(context);
+  if (known) return known;
+  const actor = readActor(request, context);
+  if (context) actorOfRequest.set(context, actor);
+  return actor;
+}
+
+async function readActor(request: Request, context: RequestContext): Promise<Actor> {
   const session = await sessionStorage().getSession(request.headers.get("Cookie"));
   const userId = session.get("userId");
   if (typeof userId !== "number") return null;

@@ -5,6 +5,7 @@ import { useEffect, useRef } from "react";
 import { getActor } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { TextArea } from "~/components/Field";
+import { Paragraphs } from "~/components/Paragraphs";
 import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
 import { requireSignedIn } from "~/models/actor";
@@ -73,22 +74,6 @@ const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: 
 
 function plural(n: number, one: string, many: string) {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-/** Text as paragraphs: one per non-empty line. Plain text only, never HTML. */
-function Paragraphs({ text }: { text: string }) {
-  const paragraphs = text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-  return (
-    <>
-      {paragraphs.map((paragraph, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs have no identity of their own
-        <p key={index}>{paragraph}</p>
-      ))}
-    </>
-  );
 }
 
 export default function PostPage() {

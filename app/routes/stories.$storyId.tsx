@@ -3,6 +3,7 @@ import { data } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
 import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { Paragraphs } from "~/components/Paragraphs";
 import { rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
 import { assertReadable } from "~/models/stories.server";
@@ -37,22 +38,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
-
-/** Scene text as paragraphs: one per non-empty line. Plain text only, never HTML. */
-function Paragraphs({ text }: { text: string }) {
-  const paragraphs = text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-  return (
-    <>
-      {paragraphs.map((paragraph, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs have no identity of their own
-        <p key={index}>{paragraph}</p>
-      ))}
-    </>
-  );
-}
 
 export default function ReadStory() {
   const { story, chapters } = useLoaderData<typeof loader>();

@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { TextArea, TextField } from "~/components/Field";
+import { MoveAndDelete } from "~/components/MoveAndDelete";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
@@ -150,43 +151,7 @@ function SceneRow({ scene, index, count }: { scene: Data["scenes"][number]; inde
           <span className="muted">
             {scene.wordCount} {scene.wordCount === 1 ? "word" : "words"}
           </span>
-          <Form method="post" className="inline-form">
-            <input type="hidden" name="intent" value="move-scene" />
-            <input type="hidden" name="sceneId" value={scene.id} />
-            <SubmitButton
-              name="position"
-              value={index}
-              className="secondary"
-              disabled={index === 0}
-              pendingWhen={{ intent: "move-scene", sceneId: scene.id, position: index }}
-              aria-label={`Move “${scene.title}” up`}
-            >
-              Move up
-            </SubmitButton>
-            <SubmitButton
-              name="position"
-              value={index + 2}
-              className="secondary"
-              disabled={index === count - 1}
-              pendingWhen={{ intent: "move-scene", sceneId: scene.id, position: index + 2 }}
-              aria-label={`Move “${scene.title}” down`}
-            >
-              Move down
-            </SubmitButton>
-          </Form>
-          <Form method="post" className="inline-form">
-            <input type="hidden" name="sceneId" value={scene.id} />
-            <SubmitButton
-              name="intent"
-              value="delete-scene"
-              className="danger"
-              pendingWhen={{ intent: "delete-scene", sceneId: scene.id }}
-              pendingLabel="Deleting…"
-              aria-label={`Delete “${scene.title}”`}
-            >
-              Delete
-            </SubmitButton>
-          </Form>
+          <MoveAndDelete kind="scene" id={scene.id} title={scene.title} index={index} count={count} />
         </span>
       </div>
       <FormErrors errors={errors} />

@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { FieldError, TextArea, TextField } from "~/components/Field";
+import { MoveAndDelete } from "~/components/MoveAndDelete";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
@@ -202,43 +203,7 @@ function ChapterRow({ chapter, index, count }: { chapter: Data["chapters"][numbe
             Rename
           </SubmitButton>
         </Form>
-        <Form method="post" className="inline-form">
-          <input type="hidden" name="intent" value="move-chapter" />
-          <input type="hidden" name="chapterId" value={chapter.id} />
-          <SubmitButton
-            name="position"
-            value={index}
-            className="secondary"
-            disabled={index === 0}
-            pendingWhen={{ intent: "move-chapter", chapterId: chapter.id, position: index }}
-            aria-label={`Move “${chapter.title}” up`}
-          >
-            Move up
-          </SubmitButton>
-          <SubmitButton
-            name="position"
-            value={index + 2}
-            className="secondary"
-            disabled={index === count - 1}
-            pendingWhen={{ intent: "move-chapter", chapterId: chapter.id, position: index + 2 }}
-            aria-label={`Move “${chapter.title}” down`}
-          >
-            Move down
-          </SubmitButton>
-        </Form>
-        <Form method="post" className="inline-form">
-          <input type="hidden" name="chapterId" value={chapter.id} />
-          <SubmitButton
-            name="intent"
-            value="delete-chapter"
-            className="danger"
-            pendingWhen={{ intent: "delete-chapter", chapterId: chapter.id }}
-            pendingLabel="Deleting…"
-            aria-label={`Delete “${chapter.title}”`}
-          >
-            Delete
-          </SubmitButton>
-        </Form>
+        <MoveAndDelete kind="chapter" id={chapter.id} title={chapter.title} index={index} count={count} />
       </div>
       <FormErrors errors={moveErrors} />
     </li>
