@@ -95,6 +95,8 @@ class CacheAvailability {
     const outage = this.recoveringSince;
     this.recovery = (async () => {
       try {
+        // The probe: an empty outbox would not touch Redis, and a frozen Redis must not pass.
+        await redis.ping();
         // Everything written up to now, during the outage included, is purged before any read.
         const replayed = await drainOutbox(this.storeOf(redis, namespace), { upTo: new Date() });
         this.breaker.success();
