@@ -7,6 +7,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import { PRIVATE_NO_STORE } from "./cache/headers";
 import { ReadLog } from "./cache/read-log";
 
+export { metricsAsPrometheus } from "./cache/metrics.server";
 export { cacheRedis } from "./cache/redis.server";
 // The server (server/index.ts) reaches the app's long-lived resources through the build, so the
 // routes and the server share one database pool and one Redis connection.

@@ -18,6 +18,7 @@ interface AppEntry {
   readiness(): Promise<{ ok: boolean }>;
   cacheRedis(): Redis | undefined;
   createLoadContext(clientAddress: string): AppLoadContext;
+  metricsAsPrometheus(): string;
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -101,7 +102,7 @@ app.use(compression());
 app.use(
   pinoHttp({
     logger,
-    autoLogging: { ignore: (req) => /^\/(assets|healthz|readyz)|favicon/.test(req.url ?? "") },
+    autoLogging: { ignore: (req) => /^\/(assets|healthz|readyz|metrics)|favicon/.test(req.url ?? "") },
     customLogLevel: (_req, res, err) =>
       err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
   }),
@@ -116,6 +117,12 @@ app.get("/readyz", async (_req, res) => {
     .status(state.ok ? 200 : 503)
     .set("Cache-Control", "no-store")
     .json(state);
+});
+
+// Cache counters for Prometheus (no user data: query names and counts). Keep it off the public
+// network in production, like /readyz.
+app.get("/metrics", (_req, res) => {
+  res.type("text/plain; version=0.0.4").set("Cache-Control", "no-store").send(appEntry.metricsAsPrometheus());
 });
 
 app.use(crossSiteGuard);

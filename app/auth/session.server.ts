@@ -8,11 +8,11 @@ import { sessionUser } from "~/queries/index.server";
  * Sessions live in a signed, httpOnly cookie that holds only the user id. SESSION_SECRET may list
  * several secrets, newest first: the first signs new cookies, all of them verify (rotation).
  */
-let storage: ReturnType<typeof createCookieSessionStorage<{ userId: number }>> | undefined;
+let storage: ReturnType<typeof createCookieSessionStorage<{ userId: number; sid: string }>> | undefined;
 
 function sessionStorage() {
   const cfg = config();
-  storage ??= createCookieSessionStorage<{ userId: number }>({
+  storage ??= createCookieSessionStorage<{ userId: number; sid: string }>({
     cookie: {
       name: "__session",
       httpOnly: true,
@@ -60,6 +60,8 @@ export async function signIn(request: Request, userId: number, redirectTo: strin
   const store = sessionStorage();
   const session = await store.getSession(request.headers.get("Cookie"));
   session.set("userId", userId);
+  // A random id per sign-in: two sessions of one user are two cookies (rate limits count per session).
+  session.set("sid", crypto.randomUUID());
   return redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await store.commitSession(session) } });
 }
 

@@ -113,3 +113,50 @@ export function metricsSnapshot() {
 export function resetMetrics(): void {
   store.__cacheMetrics = undefined;
 }
+
+/** The counters in Prometheus's text format, for `/metrics`. */
+export function metricsAsPrometheus(): string {
+  const { queries, purges } = metricsSnapshot();
+  const lines: string[] = [];
+  const family = (name: string, type: "counter" | "gauge", help: string) =>
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  const label = (query: string) => `query="${query.replace(/["\\\n]/g, "_")}"`;
+
+  family("quill_cache_reads_total", "counter", "Cached reads by query and outcome.");
+  for (const [query, c] of Object.entries(queries)) {
+    for (const [status, n] of [
+      ["hit", c.hits],
+      ["miss", c.misses],
+      ["stale", c.stale],
+      ["bypass", c.bypasses],
+    ] as const) {
+      lines.push(`quill_cache_reads_total{${label(query)},status="${status}"} ${n}`);
+    }
+  }
+  for (const [name, help, pick] of [
+    ["quill_cache_errors_total", "Redis calls that failed or timed out (the read bypassed).", "errors"],
+    ["quill_cache_rejected_fills_total", "Fills refused because a purge overtook the load.", "rejectedFills"],
+    ["quill_cache_schema_mismatches_total", "Cached values that no longer matched their schema.", "schemaMismatches"],
+    ["quill_cache_loads_total", "Database loads made by cached queries.", "loads"],
+  ] as const) {
+    family(name, "counter", help);
+    for (const [query, c] of Object.entries(queries)) lines.push(`${name}{${label(query)}} ${c[pick]}`);
+  }
+  family("quill_cache_read_seconds", "gauge", "Read latency percentiles since start (or reset).");
+  for (const [query, c] of Object.entries(queries)) {
+    for (const [q, ms] of [
+      ["0.5", c.latency.p50Ms],
+      ["0.95", c.latency.p95Ms],
+      ["0.99", c.latency.p99Ms],
+    ] as const) {
+      lines.push(`quill_cache_read_seconds{${label(query)},quantile="${q}"} ${ms / 1000}`);
+    }
+  }
+  family("quill_cache_purges_total", "counter", "Purges (invalidate calls).");
+  lines.push(`quill_cache_purges_total ${purges.purges}`);
+  family("quill_cache_purge_failures_total", "counter", "Purges that could not reach Redis (left to the outbox).");
+  lines.push(`quill_cache_purge_failures_total ${purges.failures}`);
+  family("quill_cache_purged_tags_total", "counter", "Tags purged.");
+  lines.push(`quill_cache_purged_tags_total ${purges.tags}`);
+  return `${lines.join("\n")}\n`;
+}

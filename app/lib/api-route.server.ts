@@ -5,7 +5,7 @@ import type { Changed, SignedIn } from "~/models/actor";
 import { UnauthorizedError } from "~/models/errors";
 import { type ApiErrorBody, api, discardBody, json, methodNotAllowed, readBody } from "./http.server";
 
-type Method = "POST" | "PUT" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface ApiCall {
   request: Request;
