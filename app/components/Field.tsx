@@ -50,3 +50,13 @@ export function TextArea({
     </label>
   );
 }
+
+/** The errors of a whole form (not of one field), at its top. */
+export function FormErrors({ errors }: { errors?: string[] }) {
+  if (!errors?.length) return null;
+  return (
+    <p className="form-error" role="alert">
+      {errors.join(" ")}
+    </p>
+  );
+}

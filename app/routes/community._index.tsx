@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useEffect, useRef } from "react";
 import { getActor } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
-import { TextArea, TextField } from "~/components/Field";
+import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { badIntent, formValues, handleForm } from "~/lib/forms.server";
 import { createPost } from "~/models/posts.server";
 import { communityFeed } from "~/queries/index.server";
@@ -119,11 +119,7 @@ function NewPostForm() {
         New post
       </h2>
       <Form method="post" action="/community?index" className="stack" ref={formRef}>
-        {failed?.fieldErrors._form ? (
-          <p className="form-error" role="alert">
-            {failed.fieldErrors._form.join(" ")}
-          </p>
-        ) : null}
+        <FormErrors errors={failed?.fieldErrors._form} />
         <TextField
           label="Title"
           name="title"

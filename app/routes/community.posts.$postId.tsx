@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } 
 import { useEffect, useRef } from "react";
 import { getActor } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
-import { TextArea } from "~/components/Field";
+import { FormErrors, TextArea } from "~/components/Field";
 import { Paragraphs } from "~/components/Paragraphs";
 import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
@@ -160,11 +160,7 @@ function ReplyForm() {
   }, [busy, failed]);
   return (
     <Form method="post" className="stack card" ref={formRef}>
-      {failed?.fieldErrors._form ? (
-        <p className="form-error" role="alert">
-          {failed.fieldErrors._form.join(" ")}
-        </p>
-      ) : null}
+      <FormErrors errors={failed?.fieldErrors._form} />
       <TextArea
         label="Your reply"
         name="body"

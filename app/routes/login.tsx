@@ -3,7 +3,7 @@ import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { loginRetryAfter, recordLoginFailure, recordLoginSuccess } from "~/auth/login-limit.server";
 import { getActor, safeRedirect, signIn } from "~/auth/session.server";
-import { TextField } from "~/components/Field";
+import { FormErrors, TextField } from "~/components/Field";
 import { formValues, handleForm } from "~/lib/forms.server";
 import { type FieldErrors, ValidationError } from "~/models/errors";
 import { authenticate } from "~/models/users.server";
@@ -55,11 +55,7 @@ export default function Login() {
       <h1>Log in</h1>
       <Form method="post" className="stack" replace>
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/studio"} />
-        {errors?._form ? (
-          <p className="form-error" role="alert">
-            {errors._form.join(" ")}
-          </p>
-        ) : null}
+        <FormErrors errors={errors?._form} />
         <TextField
           label="Email"
           name="email"

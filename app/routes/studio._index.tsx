@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
-import { TextArea, TextField } from "~/components/Field";
+import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, formValues, handleForm } from "~/lib/forms.server";
 import { createStory } from "~/models/stories.server";
@@ -72,11 +72,7 @@ function NewStoryForm() {
     <section className="card" style={{ marginTop: "1.5rem" }}>
       <h2>New story</h2>
       <Form method="post" className="stack" aria-label="New story">
-        {errors?._form ? (
-          <p className="form-error" role="alert">
-            {errors._form.join(" ")}
-          </p>
-        ) : null}
+        <FormErrors errors={errors?._form} />
         <TextField
           label="Title"
           name="title"

@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
-import { TextArea, TextField } from "~/components/Field";
+import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
@@ -88,11 +88,7 @@ export default function EditScene() {
         </span>
       </div>
       <Form key={`${scene.id}-${String(scene.updatedAt)}`} method="post" className="stack card" aria-label="Scene">
-        {errors?._form ? (
-          <p className="form-error" role="alert">
-            {errors._form.join(" ")}
-          </p>
-        ) : null}
+        <FormErrors errors={errors?._form} />
         <TextField
           label="Title"
           name="title"

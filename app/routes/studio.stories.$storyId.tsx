@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
-import { FieldError, TextArea, TextField } from "~/components/Field";
+import { FieldError, FormErrors, TextArea, TextField } from "~/components/Field";
 import { MoveAndDelete } from "~/components/MoveAndDelete";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
@@ -246,14 +246,5 @@ function AddChapterForm() {
         </div>
       </Form>
     </section>
-  );
-}
-
-function FormErrors({ errors }: { errors?: string[] }) {
-  if (!errors?.length) return null;
-  return (
-    <p className="form-error" role="alert">
-      {errors.join(" ")}
-    </p>
   );
 }
