@@ -42,6 +42,19 @@ export interface CacheEngineOptions {
   onError?(error: unknown, context: string): void;
 }
 
+/** One fill: what to load, where to store it, and the tokens captured before the load. */
+interface Fill<A, V> {
+  spec: QuerySpec<A, V>;
+  args: A;
+  context: { userId?: number };
+  store: TagStore;
+  key: string;
+  tags: string[];
+  tokens: string[];
+  background: boolean;
+  forceFresh?: boolean;
+}
+
 interface Loaded<V> {
   value: V;
   dbMs: number;
@@ -111,14 +124,23 @@ export class QueryCache {
       if (entry && Date.now() < entry.freshUntil) return finish("hit", entry.value, cacheMs, 0);
       if (entry) {
         // Past its fresh time but within its stale window: serve it, refresh once in the background.
-        void this.fill(spec, args, context, store, key, tags, lookup.tokens, { background: true }).catch((error) => {
-          if (!(error instanceof RefreshSkipped)) this.options.onError?.(error, `refresh of ${spec.name}`);
-        });
+        void this.fill({ spec, args, context, store, key, tags, tokens: lookup.tokens, background: true }).catch(
+          (error) => {
+            if (!(error instanceof RefreshSkipped)) this.options.onError?.(error, `refresh of ${spec.name}`);
+          },
+        );
         return finish("stale", entry.value, cacheMs, 0);
       }
     }
 
-    const loaded = await this.fill(spec, args, context, store, key, tags, lookup.tokens, {
+    const loaded = await this.fill({
+      spec,
+      args,
+      context,
+      store,
+      key,
+      tags,
+      tokens: lookup.tokens,
       background: false,
       forceFresh: options.forceFresh,
     });
@@ -149,21 +171,12 @@ export class QueryCache {
    * Loads and stores a missing (or refreshing) key. Reads of one key that saw the same tokens share
    * one load; a read that saw other tokens (a purge came in between) never joins an older load.
    */
-  private fill<A, V>(
-    spec: QuerySpec<A, V>,
-    args: A,
-    context: { userId?: number },
-    store: TagStore,
-    key: string,
-    tags: string[],
-    tokens: string[],
-    mode: { background: boolean; forceFresh?: boolean },
-  ): Promise<Loaded<V>> {
+  private fill<A, V>(fill: Fill<A, V>): Promise<Loaded<V>> {
     // Background refreshes may give up (RefreshSkipped): readers never join them.
-    const flightKey = `${mode.background ? "refresh|" : ""}${key}|${tokens.join(",")}`;
+    const flightKey = `${fill.background ? "refresh|" : ""}${fill.key}|${fill.tokens.join(",")}`;
     const running = this.inflight.get(flightKey) as Promise<Loaded<V>> | undefined;
     if (running) return running;
-    const work = this.loadAndStore(spec, args, context, store, key, tags, tokens, mode);
+    const work = this.loadAndStore(fill);
     this.inflight.set(flightKey, work);
     void work.then(
       () => this.inflight.delete(flightKey),
@@ -172,17 +185,9 @@ export class QueryCache {
     return work;
   }
 
-  private async loadAndStore<A, V>(
-    spec: QuerySpec<A, V>,
-    args: A,
-    context: { userId?: number },
-    store: TagStore,
-    key: string,
-    tags: string[],
-    capturedTokens: string[],
-    mode: { background: boolean; forceFresh?: boolean },
-  ): Promise<Loaded<V>> {
-    let tokens = capturedTokens;
+  private async loadAndStore<A, V>(fill: Fill<A, V>): Promise<Loaded<V>> {
+    const { spec, args, context, store, key, tags } = fill;
+    let tokens = fill.tokens;
     const lockMs = this.options.lockMs ?? 2000;
     let lock: string | null = null;
     try {
@@ -190,11 +195,11 @@ export class QueryCache {
     } catch (error) {
       this.redisFailed(spec.name, error, "lock");
     }
-    if (lock === null && !mode.forceFresh) {
+    if (lock === null && !fill.forceFresh) {
       // Another instance is loading this key. Wait briefly for its entry; a refresh just leaves it.
-      const peer = mode.background ? undefined : await this.waitForPeer(spec, store, key, tags);
+      const peer = fill.background ? undefined : await this.waitForPeer(spec, store, key, tags);
       if (peer?.kind === "entry") return { value: peer.value, dbMs: 0 };
-      if (mode.background) throw new RefreshSkipped();
+      if (fill.background) throw new RefreshSkipped();
       if (peer?.kind === "tokens") tokens = peer.tokens;
     }
     try {

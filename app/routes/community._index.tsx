@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useEffect, useRef } from "react";
 import { getActor } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { FormErrors, TextArea, TextField } from "~/components/Field";
+import { useResetAfterSuccess } from "~/components/useResetAfterSuccess";
 import { badIntent, formValues, handleForm } from "~/lib/forms.server";
 import { createPost } from "~/models/posts.server";
 import { communityFeed } from "~/queries/index.server";
@@ -136,23 +136,4 @@ function NewPostForm() {
       </Form>
     </section>
   );
-}
-
-/**
- * With JavaScript the page is not reloaded after the redirect, so the form would keep the text
- * that was just posted: empty it once a submission ends without field errors.
- */
-function useResetAfterSuccess(busy: boolean, failed: boolean) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const wasBusy = useRef(false);
-  useEffect(() => {
-    if (busy) {
-      wasBusy.current = true;
-      return;
-    }
-    if (!wasBusy.current) return;
-    wasBusy.current = false;
-    if (!failed) formRef.current?.reset();
-  }, [busy, failed]);
-  return formRef;
 }

@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
-import { useEffect, useRef } from "react";
 import { getActor } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { FormErrors, TextArea } from "~/components/Field";
 import { Paragraphs } from "~/components/Paragraphs";
+import { useResetAfterSuccess } from "~/components/useResetAfterSuccess";
 import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
 import { requireSignedIn } from "~/models/actor";
@@ -146,18 +146,7 @@ function ReplyForm() {
   const navigation = useNavigation();
   const failed = result && "fieldErrors" in result && result.intent === "reply" ? result : undefined;
   const busy = navigation.state !== "idle" && navigation.formData?.get("intent") === "reply";
-  const formRef = useRef<HTMLFormElement>(null);
-  const wasBusy = useRef(false);
-  // With JavaScript the page stays after the redirect: empty the form once the reply went in.
-  useEffect(() => {
-    if (busy) {
-      wasBusy.current = true;
-      return;
-    }
-    if (!wasBusy.current) return;
-    wasBusy.current = false;
-    if (!failed) formRef.current?.reset();
-  }, [busy, failed]);
+  const formRef = useResetAfterSuccess(busy, failed !== undefined);
   return (
     <Form method="post" className="stack card" ref={formRef}>
       <FormErrors errors={failed?.fieldErrors._form} />
