@@ -1,5 +1,11 @@
 import path from "node:path";
 import { z } from "zod";
+import { toMs } from "./cache/duration";
+
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as "500ms", "30s", "5m" or "1h"')
+  .transform((value) => toMs(value as `${number}s`));
 
 /**
  * The whole runtime configuration, read once from the environment and validated.
@@ -28,6 +34,11 @@ const Environment = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     SEED_DEMO: z.enum(["0", "1", "true", "false"]).optional(),
     SEED_SCALE: z.enum(["small", "large"]).default("small"),
+    WORKERS: z.enum(["inline", "off"]).default("inline"),
+    WARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    WARM_INTERVAL: z.union([z.literal("0").transform(() => 0), duration]).default(60_000),
+    WARM_HOT_KEYS: z.coerce.number().int().min(0).max(10_000).default(100),
+    WORKER_STOP_TIMEOUT: duration.default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
@@ -86,6 +97,16 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO === undefined ? e.NODE_ENV !== "production" : e.SEED_DEMO === "1" || e.SEED_DEMO === "true",
     seedScale: e.SEED_SCALE,
+    /** `inline`: the web server runs the warming worker and the outbox relay too (the default). */
+    workers: e.WORKERS,
+    warming: {
+      concurrency: e.WARM_CONCURRENCY,
+      /** How often the hottest keys are re-warmed; 0 turns the schedule off. */
+      intervalMs: e.WARM_INTERVAL,
+      hotKeys: e.WARM_HOT_KEYS,
+      /** How long a stopping worker waits for its running jobs. */
+      stopTimeoutMs: e.WORKER_STOP_TIMEOUT,
+    },
   };
 }
 

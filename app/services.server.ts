@@ -1,35 +1,50 @@
 import { cacheAvailability } from "~/cache/availability.server";
 import { loadCacheNamespace } from "~/cache/namespace.server";
-import { startOutboxRelay } from "~/cache/outbox.server";
+import { recentReads } from "~/cache/recent-reads.server";
 import { cacheRedis, cacheRedisStatus, connectCacheRedis, disconnectCacheRedis } from "~/cache/redis.server";
 import { config } from "~/config.server";
 import { currentDatabase, type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
 import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
 import { logger } from "~/lib/logger.server";
+import { evictionPolicyProblems } from "~/queue/eviction-policy.server";
+import { closeWarmQueue, openWarmQueue, warmQueueHandle, warmQueueStatus } from "~/queue/warm-queue.server";
 
 /**
- * The process's long-lived resources: the database and the cache's Redis connection.
- * The HTTP server starts them before it listens and stops them after the last request.
- * Exported through entry.server.tsx, so the server and the routes share one instance.
+ * The process's long-lived resources: the database, the cache's Redis connection and the warming
+ * queue's. The HTTP server (and `npm run worker`) starts them before anything else and stops them
+ * last. Exported through entry.server.tsx, so the server and the routes share one instance.
+ * A worker process (`role: "worker"`) never seeds: the web server does.
  */
-export async function startServices(): Promise<void> {
+export async function startServices({ role = "web" }: { role?: "web" | "worker" } = {}): Promise<void> {
   if (currentDatabase()) return;
   const cfg = config();
   const handle = await openDatabase(cfg.databaseUrl ? { url: cfg.databaseUrl } : { dataDir: cfg.dataDir });
   setDatabase(handle);
   logger.info({ database: handle.kind, location: handle.location }, "database ready (migrations applied)");
-  if (cfg.seedDemo && (await isEmpty(handle.db))) await seed(handle);
-  cacheAvailability().useNamespace(await loadCacheNamespace(handle.db));
+  if (role === "web" && cfg.seedDemo && (await isEmpty(handle.db))) await seed(handle);
+  const namespace = await loadCacheNamespace(handle.db);
+  cacheAvailability().useNamespace(namespace);
   connectCacheRedis(cfg.redisUrl);
+  openWarmQueue(cfg.queueRedisUrl, namespace);
   if (cfg.cacheMode === "on") await cacheAvailability().settle(2000);
-  // Until the warming worker exists, this process replays purges that did not go through.
-  stopRelay = startOutboxRelay(() => cacheAvailability().forPurges(), {
-    onError: (error) => logger.warn({ err: error }, "outbox relay: will retry"),
-  });
+  await checkEvictionPolicies(cfg.isProduction);
   logger.info({ cacheMode: cfg.cacheMode }, cfg.cacheMode === "on" ? "cache: on" : "cache: OFF (CACHE_MODE=off)");
 }
 
-let stopRelay: (() => void) | undefined;
+/**
+ * Reads both Redis servers' eviction policies (DESIGN §6). A wrong one is a warning in
+ * development and refuses to start in production; one that cannot be read is only logged.
+ */
+async function checkEvictionPolicies(refuse: boolean) {
+  const queue = warmQueueHandle()?.connection;
+  const deadline = Date.now() + 2000;
+  while (queue && queue.status !== "ready" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const { problems, unchecked } = await evictionPolicyProblems({ cache: cacheRedis(), queue });
+  if (unchecked.length > 0) logger.info({ unchecked }, "Redis eviction policies: not checked");
+  if (problems.length === 0) return;
+  if (refuse) throw new Error(`Refusing to start: ${problems.join("; ")}`);
+  for (const problem of problems) logger.warn(`Redis eviction policy: ${problem}`);
+}
 
 async function seed(handle: DatabaseHandle) {
   const progress = (line: string) => logger.info(line);
@@ -38,8 +53,8 @@ async function seed(handle: DatabaseHandle) {
 }
 
 export async function stopServices(): Promise<void> {
-  stopRelay?.();
-  stopRelay = undefined;
+  await recentReads().flush();
+  await closeWarmQueue();
   await disconnectCacheRedis();
   const handle = currentDatabase();
   setDatabase(undefined);
@@ -51,6 +66,8 @@ export interface Readiness {
   database: { ok: boolean; kind?: string; location?: string; latencyMs?: number; error?: string };
   redis: { ok: boolean; state: string; url?: string; latencyMs?: number; error?: string };
   cache: { mode: "on" | "off"; breaker: string; recovering: boolean };
+  /** The warming queue's Redis: without it saves still work, and readers miss after a purge. */
+  queue: { state: string; url?: string };
 }
 
 /** What /readyz reports. Without Redis the app still serves (from the database): ready, degraded. */
@@ -85,7 +102,7 @@ export async function readiness(): Promise<Readiness> {
     }
   }
   const cache = { mode: config().cacheMode, ...cacheAvailability().state() };
-  return { ok: database.ok, database, redis, cache };
+  return { ok: database.ok, database, redis, cache, queue: warmQueueStatus() };
 }
 
 function round(ms: number) {

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Server } from "node:http";
 import { createRequestHandler } from "@remix-run/express";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
+import type { Queue } from "bullmq";
 import compression from "compression";
 import express from "express";
 import type { Redis } from "ioredis";
@@ -9,12 +10,16 @@ import { pinoHttp } from "pino-http";
 import type { ViteDevServer } from "vite";
 import { ConfigError, parseConfig } from "../app/config.server";
 import { ensureRedis } from "./ensure-redis";
+import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
 import { apiWriteLimit, crossSiteGuard } from "./security";
 
 /** What the app's entry.server.tsx exports for us besides the render function. */
 interface AppEntry {
   startServices(): Promise<void>;
   stopServices(): Promise<void>;
+  startWorkers(): { stop(): Promise<void> };
+  warmQueueHandle(): { queue: Queue } | undefined;
+  actorOfCookie(cookie: string | undefined): Promise<{ role: string } | null>;
   readiness(): Promise<{ ok: boolean }>;
   cacheRedis(): Redis | undefined;
   createLoadContext(clientAddress: string): AppLoadContext;
@@ -43,6 +48,7 @@ const redisChild: ChildProcess | undefined = await ensureRedis(cfg.redisUrl, cfg
 // Signals are handled from here on, so a stop during start-up still stops our Redis child.
 let server: Server | undefined;
 let entry: AppEntry | undefined;
+let workers: { stop(): Promise<void> } | undefined;
 let vite: ViteDevServer | undefined;
 let stopping = false;
 async function shutdown(signal: string) {
@@ -60,6 +66,7 @@ async function shutdown(signal: string) {
     server.closeIdleConnections();
   });
   clearTimeout(force);
+  await workers?.stop().catch((error: unknown) => logger.error({ err: error }, "error while stopping the worker"));
   await entry?.stopServices().catch((error: unknown) => logger.error({ err: error }, "error while closing resources"));
   await vite?.close();
   redisChild?.kill();
@@ -93,8 +100,14 @@ const initialBuild = await loadBuild().catch((error: unknown) => {
   process.exit(1);
 });
 entry = initialBuild.entry.module as unknown as AppEntry;
-await entry.startServices();
+await entry.startServices().catch((error: unknown) => {
+  logger.fatal({ err: error }, (error as Error).message);
+  redisChild?.kill();
+  process.exit(1);
+});
 const appEntry = entry;
+// The warming worker and the outbox relay run here unless WORKERS=off (then run `npm run worker`).
+if (cfg.workers === "inline") workers = appEntry.startWorkers();
 
 const app = express();
 app.disable("x-powered-by");
@@ -127,6 +140,9 @@ app.get("/metrics", (_req, res) => {
 
 app.use(crossSiteGuard);
 app.use(apiWriteLimit(() => appEntry.cacheRedis(), API_WRITES_PER_MINUTE));
+
+const warmQueue = appEntry.warmQueueHandle()?.queue;
+if (warmQueue) app.use(QUEUE_DASHBOARD_PATH, queueDashboard(warmQueue, appEntry.actorOfCookie));
 
 if (devServer) {
   app.use(devServer.middlewares);

@@ -27,6 +27,10 @@ class CacheAvailability {
     this.stores = new WeakMap();
   }
 
+  currentNamespace(): string | undefined {
+    return this.namespace;
+  }
+
   private storeOf(redis: Redis, namespace: string): TaggedStore {
     let store = this.stores.get(redis);
     if (!store) {
@@ -98,7 +102,7 @@ class CacheAvailability {
         // The probe: an empty outbox would not touch Redis, and a frozen Redis must not pass.
         await redis.ping();
         // Everything written up to now, during the outage included, is purged before any read.
-        const replayed = await drainOutbox(this.storeOf(redis, namespace), { upTo: new Date() });
+        const { rows: replayed } = await drainOutbox(this.storeOf(redis, namespace), { upTo: new Date() });
         this.breaker.success();
         if (this.recoveringSince === outage) this.recoveringSince = undefined;
         logger.info({ replayed }, "cache: purge outbox is clear, reads use Redis again");

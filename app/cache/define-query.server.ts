@@ -4,6 +4,7 @@ import { cacheAvailability } from "./availability.server";
 import { type Duration, toMs } from "./duration";
 import { MAX_ENTRY_LIFETIME_MS } from "./outbox.server";
 import { QueryCache, type QuerySpec, type ReadOptions, type ReadResult } from "./query-cache.server";
+import { recentReads } from "./recent-reads.server";
 
 /**
  * A cached read, declared once (DESIGN §5.1) and used by loaders, by invalidation and by the
@@ -44,6 +45,7 @@ export function processQueryCache(): QueryCache {
     store: () => cacheAvailability().forReads(),
     reportRedis: (ok) => cacheAvailability().report(ok),
     onError: (error, context) => logger.warn({ err: error }, `cache: ${context}`),
+    onRead: (read, tags) => recentReads().note(read, tags),
   });
   return holder.__queryCache;
 }

@@ -3,14 +3,16 @@ import { db, type Transaction } from "~/db/connection.server";
 import { cachePurgeOutbox } from "~/db/schema";
 import { logger } from "~/lib/logger.server";
 import type { Changed } from "~/models/actor";
+import { warmAfterPurge } from "~/queue/warm-queue.server";
 import { cacheAvailability } from "./availability.server";
 import { invalidationHeaders } from "./headers";
 import { recordPurge } from "./metrics.server";
 
 /**
- * The one way to purge (DESIGN §5.5): deletes the tags' tokens, records the purge, and returns the
- * response headers that tell the browser what changed. When Redis cannot be reached the purge
- * stays in the outbox (if the caller wrote one) and the relay replays it.
+ * The one way to purge (DESIGN §5.5): deletes the tags' tokens, records the purge, queues warming
+ * of the keys recently read under those tags (in the background: the caller never waits on the
+ * queue), and returns the response headers that tell the browser what changed. When Redis cannot
+ * be reached the purge stays in the outbox (if the caller wrote one) and the relay replays it.
  */
 export async function invalidate(
   tags: readonly string[],
@@ -32,6 +34,7 @@ export async function invalidate(
     }
   }
   recordPurge(unique.length, performance.now() - started, purged);
+  if (purged) warmAfterPurge(unique);
   if (purged && outboxId !== undefined) {
     // Done: the row may go. Should this delete fail, the relay purges again (harmless).
     await db()

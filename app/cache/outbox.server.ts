@@ -7,7 +7,8 @@ import type { TagStore } from "./tagged-store.server";
  * The purge outbox (DESIGN §5.4). A mutation writes its rows and an outbox row naming its tags in
  * one transaction, purges after the commit, and deletes the row once the purge succeeded. A row
  * left behind (Redis down, process killed between commit and purge) is replayed from here: by the
- * relay every few seconds, and by an instance coming back from an outage before it reads the cache.
+ * relay (workers/outbox-relay.ts) every few seconds, and by an instance coming back from an outage
+ * before it reads the cache.
  */
 
 const BATCH = 500;
@@ -18,9 +19,13 @@ const BATCH = 500;
  */
 export const MAX_ENTRY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
-/** Purges the tags of every outbox row created up to `upTo` and deletes them. Returns how many. */
-export async function drainOutbox(store: TagStore, { upTo }: { upTo: Date }): Promise<number> {
+/** Purges the tags of every outbox row created up to `upTo` and deletes them. */
+export async function drainOutbox(
+  store: TagStore,
+  { upTo }: { upTo: Date },
+): Promise<{ rows: number; tags: string[] }> {
   let replayed = 0;
+  const purged = new Set<string>();
   for (;;) {
     const rows = await db()
       .select({ id: cachePurgeOutbox.id, tags: cachePurgeOutbox.tags })
@@ -28,10 +33,11 @@ export async function drainOutbox(store: TagStore, { upTo }: { upTo: Date }): Pr
       .where(lte(cachePurgeOutbox.createdAt, upTo))
       .orderBy(asc(cachePurgeOutbox.id))
       .limit(BATCH);
-    if (rows.length === 0) return replayed;
+    if (rows.length === 0) return { rows: replayed, tags: [...purged] };
     const ids = rows.map((r) => r.id);
+    const tags = [...new Set(rows.flatMap((r) => r.tags))];
     try {
-      await store.purge([...new Set(rows.flatMap((r) => r.tags))]);
+      await store.purge(tags);
     } catch (error) {
       await db()
         .update(cachePurgeOutbox)
@@ -41,6 +47,7 @@ export async function drainOutbox(store: TagStore, { upTo }: { upTo: Date }): Pr
     }
     await db().delete(cachePurgeOutbox).where(inArray(cachePurgeOutbox.id, ids));
     replayed += rows.length;
+    for (const tag of tags) purged.add(tag);
   }
 }
 
@@ -54,32 +61,4 @@ export async function dropExpiredOutboxRows(now = Date.now()): Promise<void> {
 export async function outboxBacklog(): Promise<number> {
   const [row] = await db().select({ n: sql<number>`count(*)::int` }).from(cachePurgeOutbox);
   return row?.n ?? 0;
-}
-
-/**
- * The relay: every few seconds, replays outbox rows a mutation did not clear itself (its purge
- * failed, or its process died after the commit). Rows younger than `graceMs` belong to mutations
- * still purging; replaying them too would only purge twice, so the grace is about cost, not safety.
- */
-export function startOutboxRelay(
-  storeForPurges: () => TagStore | undefined,
-  { everyMs = 5000, graceMs = 2000, onError = (_error: unknown) => {} } = {},
-): () => void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await dropExpiredOutboxRows();
-      const store = storeForPurges();
-      if (store) await drainOutbox(store, { upTo: new Date(Date.now() - graceMs) });
-    } catch (error) {
-      onError(error);
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -17,8 +17,15 @@ export interface QuerySpec<A, V> {
 export interface ReadOptions {
   /** The reading user: required for user-scoped queries, whose keys carry it. */
   userId?: number;
-  /** Load from the database even when a fresh entry exists (the warming worker). */
+  /** Load from the database even when a fresh entry exists (the warming worker, after a purge). */
   forceFresh?: boolean;
+  /**
+   * Load now (not in the background) unless the entry stays fresh at least this long: the
+   * scheduled warming, which keeps hot keys from ever expiring under a reader.
+   */
+  refreshAheadMs?: number;
+  /** Count this read as a reader's (what warming repeats); the worker's own reads are not. */
+  track?: boolean;
   /** Collects the read for the response headers. */
   log?: ReadLog;
 }
@@ -40,6 +47,8 @@ export interface CacheEngineOptions {
   lockMs?: number;
   peerWaitMs?: number;
   onError?(error: unknown, context: string): void;
+  /** Every read that reached Redis, for the warming worker's list of what people read. */
+  onRead?(read: { query: string; args: unknown; userId?: number }, tags: readonly string[]): void;
 }
 
 /** One fill: what to load, where to store it, and the tokens captured before the load. */
@@ -118,11 +127,14 @@ export class QueryCache {
       return finish("bypass", loaded.value, elapsed(lookupStarted) - loaded.dbMs, loaded.dbMs);
     }
     const cacheMs = elapsed(lookupStarted);
+    if (options.track !== false) this.options.onRead?.({ query: spec.name, args, userId: options.userId }, tags);
 
     if (lookup.payload !== null && !options.forceFresh) {
       const entry = this.decode(spec, lookup.payload);
-      if (entry && Date.now() < entry.freshUntil) return finish("hit", entry.value, cacheMs, 0);
-      if (entry) {
+      if (entry && Date.now() < entry.freshUntil - (options.refreshAheadMs ?? 0)) {
+        return finish("hit", entry.value, cacheMs, 0);
+      }
+      if (entry && options.refreshAheadMs === undefined) {
         // Past its fresh time but within its stale window: serve it, refresh once in the background.
         void this.fill({ spec, args, context, store, key, tags, tokens: lookup.tokens, background: true }).catch(
           (error) => {
@@ -142,7 +154,7 @@ export class QueryCache {
       tags,
       tokens: lookup.tokens,
       background: false,
-      forceFresh: options.forceFresh,
+      forceFresh: options.forceFresh || options.refreshAheadMs !== undefined,
     });
     return finish("miss", loaded.value, cacheMs, loaded.dbMs);
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { cacheKeys } from "./keys";
 
 /**
  * The generational tag store (DESIGN §5.2), the mechanism under every cached read.
@@ -101,20 +102,15 @@ export interface TagStore {
 
 export class TaggedStore implements TagStore {
   private readonly scripts: WithScripts;
-  private readonly keys: { entry(key: string): string; token(tag: string): string; lock(key: string): string };
+  private readonly keys: ReturnType<typeof cacheKeys>;
 
   /** `namespace` separates databases sharing one Redis (see namespace.server.ts). */
   constructor(
-    private readonly redis: Redis,
-    namespace: string,
+    readonly redis: Redis,
+    readonly namespace: string,
   ) {
     this.scripts = scripts(redis);
-    const prefix = `qc:${namespace}:`;
-    this.keys = {
-      entry: (key) => `${prefix}e:${key}`,
-      token: (tag) => `${prefix}t:${tag}`,
-      lock: (key) => `${prefix}l:${key}`,
-    };
+    this.keys = cacheKeys(namespace);
   }
 
   /** Entry and tokens in one round trip; creates the tokens of tags that have none. */

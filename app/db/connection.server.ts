@@ -27,6 +27,9 @@ export interface DatabaseHandle {
 /** Checked-in SQL migrations, resolved from the project root (npm scripts run there). */
 export const migrationsFolder = path.resolve(process.cwd(), "app/db/migrations");
 
+/** An arbitrary constant: the advisory lock that serializes migrations across processes. */
+const MIGRATION_LOCK = 74_201_117;
+
 export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: true };
 
 /** Opens the database named by `target` and applies pending migrations. */
@@ -34,7 +37,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   if ("url" in target) {
     const client = postgres(target.url, { max: 10, onnotice: () => {}, connect_timeout: 5 });
     const db = drizzlePostgres({ client, schema }) as unknown as Database;
-    await migratePostgres(db as never, { migrationsFolder });
+    // The web server and `npm run worker` may start together: one migrates, the other waits.
+    const lock = await client.reserve();
+    try {
+      await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
+      await migratePostgres(db as never, { migrationsFolder });
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
+      lock.release();
+    }
     const u = new URL(target.url);
     return {
       db,

@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+/**
+ * The warming queue's jobs (DESIGN §6), shared by the app (which adds them) and the worker (which
+ * runs them). Data is checked with these schemas on both ends.
+ */
+
+/**
+ * One queue per database: its name carries the cache namespace, so deployments (or test runs)
+ * sharing a queue Redis never run each other's jobs against the wrong database.
+ */
+export function warmQueueName(namespace: string): string {
+  return `warm-${namespace}`;
+}
+
+export const WARM_JOB = "warm";
+export const WARM_HOTTEST_JOB = "warm-hottest";
+export const WARM_SCHEDULER_ID = "warm-hottest";
+
+/** Re-run one declared query so that the next reader hits. */
+export const WarmJobData = z.object({
+  query: z.string().min(1).max(200),
+  args: z.unknown(),
+  userId: z.number().int().positive().optional(),
+  /** `purge`: a purge emptied the key (load now); `schedule`: keep a hot key from expiring. */
+  reason: z.enum(["purge", "schedule"]),
+  /** When the purge happened (epoch ms), for the purge-to-warmed delay. */
+  purgedAt: z.number().int().positive().optional(),
+  /** `schedule`: refresh unless the entry stays fresh at least this long. */
+  refreshAheadMs: z.number().int().min(0).optional(),
+});
+export type WarmJobData = z.infer<typeof WarmJobData>;
+
+/** The scheduler's job: find the hottest keys and queue a warming job for each. */
+export const WarmHottestData = z.object({
+  limit: z.number().int().min(1).max(10_000),
+  /** Refresh a key now unless its entry stays fresh at least this long. */
+  refreshAheadMs: z.number().int().min(0),
+});
+export type WarmHottestData = z.infer<typeof WarmHottestData>;

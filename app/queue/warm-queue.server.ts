@@ -1,0 +1,177 @@
+import { createHash, randomUUID } from "node:crypto";
+import { type JobsOptions, Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { queryRegistry } from "~/cache/define-query.server";
+import { type ReadRef, recentReads } from "~/cache/recent-reads.server";
+import { failFastOptions, redactUrl } from "~/cache/redis.server";
+import { logger } from "~/lib/logger.server";
+import { WARM_JOB, type WarmJobData, warmQueueName } from "./warm-job";
+import { warmCounters } from "./warm-metrics.server";
+
+/**
+ * The producer side of warming (DESIGN §6). A save must never wait on Redis (§5.3): the queue's
+ * connection is fail-fast like the cache's, a job is only added while it is ready, an add that
+ * does not answer within ADD_TIMEOUT_MS is given up, and invalidate() does not await any of it.
+ * A warming job that could not be queued costs the next reader one miss, nothing more.
+ */
+
+/** Retries with exponential backoff and jitter; finished jobs are kept for a while, not forever. */
+export const WARM_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 500, jitter: 0.5 },
+  removeOnComplete: { age: 60 * 60, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 60 * 60, count: 5000 },
+};
+
+/** One purge warms at most this many keys (the most recently read, KEYS_PER_TAG per tag). */
+const MAX_KEYS_PER_PURGE = 200;
+const ADD_TIMEOUT_MS = 1000;
+
+interface QueueHandle {
+  queue: Queue;
+  connection: Redis;
+  url: string;
+}
+
+const holder = globalThis as typeof globalThis & { __warmQueue?: QueueHandle; __warmInFlight?: Set<Promise<void>> };
+
+function inFlight(): Set<Promise<void>> {
+  holder.__warmInFlight ??= new Set();
+  return holder.__warmInFlight;
+}
+
+/** Opens this process's warming queue (once); start-up never waits for its Redis. */
+export function openWarmQueue(url: string, namespace: string): Queue {
+  if (holder.__warmQueue) return holder.__warmQueue.queue;
+  const connection = new Redis(url, {
+    ...failFastOptions,
+    enableAutoPipelining: false,
+    connectionName: "warm-producer",
+  });
+  connection.on("error", () => {}); // state is read from `status`; the cache connection logs outages
+  const queue = new Queue(warmQueueName(namespace), { connection, defaultJobOptions: WARM_JOB_OPTIONS });
+  queue.on("error", (error) => logger.debug({ err: error }, "warming queue"));
+  holder.__warmQueue = { queue, connection, url };
+  return queue;
+}
+
+/** The queue while its Redis answers, else undefined. */
+export function warmQueue(): Queue | undefined {
+  const handle = holder.__warmQueue;
+  return handle?.connection.status === "ready" ? handle.queue : undefined;
+}
+
+/** The queue even while its Redis is away (the dashboard, shutdown). */
+export function warmQueueHandle(): { queue: Queue; connection: Redis } | undefined {
+  return holder.__warmQueue;
+}
+
+export function warmQueueStatus(): { state: "ready" | "connecting" | "down" | "off"; url?: string } {
+  const handle = holder.__warmQueue;
+  if (!handle) return { state: "off" };
+  const status = handle.connection.status;
+  const state = status === "ready" ? "ready" : status === "connecting" || status === "connect" ? "connecting" : "down";
+  return { state, url: redactUrl(handle.url) };
+}
+
+export async function closeWarmQueue(): Promise<void> {
+  await settleWarming();
+  const handle = holder.__warmQueue;
+  holder.__warmQueue = undefined;
+  if (!handle) return;
+  await handle.queue.close().catch(() => {});
+  handle.connection.disconnect();
+}
+
+/** Why a read cannot be a warming job, or undefined when it can. */
+export function invalidRead(read: ReadRef): string | undefined {
+  const query = queryRegistry.get(read.query);
+  if (!query) return `unknown query "${read.query}"`;
+  const args = query.argsSchema.safeParse(read.args);
+  if (!args.success) return `bad arguments for ${read.query}: ${args.error.issues.map((i) => i.message).join("; ")}`;
+  if (query.scope === "user" && read.userId === undefined) return `${read.query} is user-scoped: a userId is required`;
+  return undefined;
+}
+
+/** At most one running and one waiting job per key: BullMQ deduplication on this id. */
+function dedupId(read: ReadRef): string {
+  return createHash("sha1")
+    .update(JSON.stringify([read.query, read.args, read.userId ?? null]))
+    .digest("base64url");
+}
+
+/**
+ * Queues one warming job per read (deduplicated per key). Resolves to how many were added; never
+ * throws and never waits longer than ADD_TIMEOUT_MS.
+ */
+export async function queueWarming(
+  reads: readonly ReadRef[],
+  how: Pick<WarmJobData, "reason" | "purgedAt" | "refreshAheadMs">,
+): Promise<number> {
+  if (reads.length === 0) return 0;
+  const counters = warmCounters();
+  const queue = warmQueue();
+  if (!queue) {
+    counters.unavailable += 1;
+    return 0;
+  }
+  const jobs = reads.flatMap((read) => {
+    const problem = invalidRead(read);
+    if (problem) {
+      counters.rejected += 1;
+      logger.warn({ read, problem }, "warming: not queued");
+      return [];
+    }
+    const data: WarmJobData = { query: read.query, args: read.args, userId: read.userId, ...how };
+    const jobId = randomUUID();
+    return [{ name: WARM_JOB, data, opts: { jobId, deduplication: { id: dedupId(read), keepLastIfActive: true } } }];
+  });
+  if (jobs.length === 0) return 0;
+  try {
+    const added = await withTimeout(queue.addBulk(jobs), ADD_TIMEOUT_MS);
+    // A deduplicated add answers with the job already there, so its id is not the one we chose.
+    const fresh = added.filter((job, i) => job.id === jobs[i]?.opts.jobId).length;
+    counters.queued += fresh;
+    counters.deduplicated += added.length - fresh;
+    return fresh;
+  } catch (error) {
+    counters.unavailable += 1;
+    logger.warn({ err: error }, "warming: could not queue jobs (the next readers miss instead)");
+    return 0;
+  }
+}
+
+/**
+ * After a purge: queue warming for the keys read recently under the purged tags. Runs in the
+ * background (a save never waits on it); settleWarming() waits for the ones in flight.
+ */
+export function warmAfterPurge(tags: readonly string[], purgedAt = Date.now()): void {
+  if (tags.length === 0 || !warmQueue()) {
+    if (tags.length > 0) warmCounters().unavailable += 1;
+    return;
+  }
+  const task = (async () => {
+    // This process's latest reads first, so a key read just before the purge is warmed too.
+    await recentReads().flush();
+    const reads = await recentReads().under(tags, MAX_KEYS_PER_PURGE);
+    await queueWarming(reads, { reason: "purge", purgedAt });
+  })()
+    .catch((error: unknown) => logger.warn({ err: error, tags }, "warming: could not look up what to warm"))
+    .finally(() => inFlight().delete(task));
+  inFlight().add(task);
+}
+
+/** Waits for the warming requests still being queued (shutdown, tests). */
+export async function settleWarming(): Promise<void> {
+  await Promise.allSettled([...inFlight()]);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

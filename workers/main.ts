@@ -1,0 +1,63 @@
+// `npm run worker`: the warming worker, its schedule and the outbox relay, without the web server
+// (run the web server with WORKERS=off, or alongside it for more warming capacity). It runs the
+// same build as the server (`npm run build` first), so both share the queries' code.
+import { ConfigError, parseConfig } from "../app/config.server";
+
+interface WorkerEntry {
+  startServices(options: { role: "worker" }): Promise<void>;
+  stopServices(): Promise<void>;
+  startWorkers(): { stop(): Promise<void> };
+}
+
+let cfg: ReturnType<typeof parseConfig>;
+try {
+  cfg = parseConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+if (!cfg.databaseUrl) {
+  console.error(
+    "npm run worker needs DATABASE_URL: the embedded database (PGlite) belongs to one process, so " +
+      "without a Postgres server the worker runs inside the web server (npm start, WORKERS=inline).",
+  );
+  process.exit(1);
+}
+
+const { logger } = await import("../app/lib/logger.server");
+
+let entry: WorkerEntry;
+try {
+  // @ts-expect-error -- exists after `npm run build`
+  const build = (await import("../build/server/index.js")) as { entry: { module: unknown } };
+  entry = build.entry.module as WorkerEntry;
+} catch (error) {
+  logger.fatal({ err: error }, "Cannot load the app build: run `npm run build` first");
+  process.exit(1);
+}
+
+let stopping = false;
+let workers: { stop(): Promise<void> } | undefined;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "worker: stopping (running jobs may finish within WORKER_STOP_TIMEOUT)");
+  await workers?.stop().catch((error: unknown) => logger.error({ err: error }, "error while stopping the worker"));
+  await entry.stopServices().catch((error: unknown) => logger.error({ err: error }, "error while closing resources"));
+  logger.info("worker: stopped");
+  logger.flush?.();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+try {
+  await entry.startServices({ role: "worker" });
+} catch (error) {
+  logger.fatal({ err: error }, (error as Error).message);
+  process.exit(1);
+}
+if (!stopping) workers = entry.startWorkers();
