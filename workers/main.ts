@@ -31,8 +31,8 @@ const { logger } = await import("../app/lib/logger.server");
 
 let entry: WorkerEntry;
 try {
-  // @ts-expect-error -- exists after `npm run build`
-  const build = (await import("../build/server/index.js")) as { entry: { module: unknown } };
+  const buildPath = "../build/server/index.js"; // made by `npm run build`
+  const build = (await import(buildPath)) as { entry: { module: unknown } };
   entry = build.entry.module as WorkerEntry;
 } catch (error) {
   logger.fatal({ err: error }, "Cannot load the app build: run `npm run build` first");

@@ -26,10 +26,17 @@ export const WARM_JOB_OPTIONS: JobsOptions = {
 /** One purge warms at most this many keys (the most recently read, KEYS_PER_TAG per tag). */
 const MAX_KEYS_PER_PURGE = 200;
 const ADD_TIMEOUT_MS = 1000;
+/**
+ * Per key, the first purge in a window warms at once; later ones in the same window are delayed
+ * to its end and merge into one job (deduplication). A burst of writes to one scene is then two
+ * jobs, the first one right away, the last one after the burst: never one per write.
+ */
+export const WARM_WINDOW_MS = 1000;
 
 interface QueueHandle {
   queue: Queue;
   connection: Redis;
+  namespace: string;
   url: string;
 }
 
@@ -51,7 +58,7 @@ export function openWarmQueue(url: string, namespace: string): Queue {
   connection.on("error", () => {}); // state is read from `status`; the cache connection logs outages
   const queue = new Queue(warmQueueName(namespace), { connection, defaultJobOptions: WARM_JOB_OPTIONS });
   queue.on("error", (error) => logger.debug({ err: error }, "warming queue"));
-  holder.__warmQueue = { queue, connection, url };
+  holder.__warmQueue = { queue, connection, namespace, url };
   return queue;
 }
 
@@ -101,8 +108,9 @@ function dedupId(read: ReadRef): string {
 }
 
 /**
- * Queues one warming job per read (deduplicated per key). Resolves to how many were added; never
- * throws and never waits longer than ADD_TIMEOUT_MS.
+ * Queues one warming job per read: at most one running and one waiting per key (deduplication,
+ * keeping the last add when one runs), throttled per WARM_WINDOW_MS. Resolves to how many jobs
+ * were added; never throws and never waits longer than ADD_TIMEOUT_MS.
  */
 export async function queueWarming(
   reads: readonly ReadRef[],
@@ -110,35 +118,60 @@ export async function queueWarming(
 ): Promise<number> {
   if (reads.length === 0) return 0;
   const counters = warmCounters();
-  const queue = warmQueue();
-  if (!queue) {
+  const handle = holder.__warmQueue;
+  if (!handle || handle.connection.status !== "ready") {
     counters.unavailable += 1;
     return 0;
   }
-  const jobs = reads.flatMap((read) => {
+  const valid = reads.filter((read) => {
     const problem = invalidRead(read);
     if (problem) {
       counters.rejected += 1;
       logger.warn({ read, problem }, "warming: not queued");
-      return [];
     }
-    const data: WarmJobData = { query: read.query, args: read.args, userId: read.userId, ...how };
-    const jobId = randomUUID();
-    return [{ name: WARM_JOB, data, opts: { jobId, deduplication: { id: dedupId(read), keepLastIfActive: true } } }];
+    return !problem;
   });
-  if (jobs.length === 0) return 0;
+  if (valid.length === 0) return 0;
   try {
-    const added = await withTimeout(queue.addBulk(jobs), ADD_TIMEOUT_MS);
-    // A deduplicated add answers with the job already there, so its id is not the one we chose.
-    const fresh = added.filter((job, i) => job.id === jobs[i]?.opts.jobId).length;
-    counters.queued += fresh;
-    counters.deduplicated += added.length - fresh;
-    return fresh;
+    return await withTimeout(addJobs(handle, valid, how), ADD_TIMEOUT_MS);
   } catch (error) {
     counters.unavailable += 1;
     logger.warn({ err: error }, "warming: could not queue jobs (the next readers miss instead)");
     return 0;
   }
+}
+
+async function addJobs(
+  { queue, connection, namespace }: QueueHandle,
+  reads: readonly ReadRef[],
+  how: Pick<WarmJobData, "reason" | "purgedAt" | "refreshAheadMs">,
+): Promise<number> {
+  const ids = reads.map(dedupId);
+  // One round trip: open each key's window (SET NX), or learn how long the open one still lasts.
+  const windows = connection.pipeline();
+  for (const id of ids) {
+    const key = `qw:${namespace}:window:${id}`;
+    windows.set(key, "1", "PX", WARM_WINDOW_MS, "NX").pttl(key);
+  }
+  const replies = (await windows.exec()) ?? [];
+  const jobs = reads.map((read, i) => {
+    const opened = replies[2 * i]?.[1] === "OK";
+    const remaining = Number(replies[2 * i + 1]?.[1] ?? 0);
+    const data: WarmJobData = { query: read.query, args: read.args, userId: read.userId, ...how };
+    const opts = {
+      jobId: randomUUID(),
+      delay: opened ? 0 : Math.max(0, remaining),
+      deduplication: { id: ids[i] as string, keepLastIfActive: true },
+    };
+    return { name: WARM_JOB, data, opts };
+  });
+  const added = await queue.addBulk(jobs);
+  // A deduplicated add answers with the job already there, so its id is not the one we chose.
+  const fresh = added.filter((job, i) => job.id === jobs[i]?.opts.jobId).length;
+  const counters = warmCounters();
+  counters.queued += fresh;
+  counters.deduplicated += added.length - fresh;
+  return fresh;
 }
 
 /**
