@@ -19,17 +19,28 @@ export const testDatabases: TestDatabase[] = [
 ];
 
 async function openScratchPostgres(url: string): Promise<DatabaseHandle> {
+  const scratch = await createScratchPostgres(url);
+  const handle = await openDatabase({ url: scratch.url });
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      await scratch.drop();
+    },
+  };
+}
+
+/** A new, empty database on the Postgres server of `url`, for one test file (or its processes). */
+export async function createScratchPostgres(url: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
   const scratch = new URL(url);
   scratch.pathname = `/${name}`;
-  const handle = await openDatabase({ url: scratch.toString() });
   return {
-    ...handle,
-    close: async () => {
-      await handle.close();
+    url: scratch.toString(),
+    async drop() {
       const cleanup = postgres(url, { max: 1, onnotice: () => {} });
       await cleanup.unsafe(`drop database if exists ${name} with (force)`);
       await cleanup.end();
