@@ -5,14 +5,26 @@ import { apiRoute } from "~/lib/api-route.server";
 import { json } from "~/lib/http.server";
 import type { SignedIn } from "~/models/actor";
 import { ForbiddenError } from "~/models/errors";
+import { resetWarmMetrics, warmMetricsSnapshot } from "~/queue/warm-metrics.server";
+import { warmQueue } from "~/queue/warm-queue.server";
 
 function requireAdmin(actor: SignedIn) {
   if (actor.role !== "admin") throw new ForbiddenError("Admins only");
 }
 
+/** The warming queue's job counts (cluster-wide), or null when its Redis does not answer. */
+async function queueCounts() {
+  const queue = warmQueue();
+  if (!queue) return null;
+  const counts = queue.getJobCounts("waiting", "active", "delayed", "completed", "failed");
+  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000).unref());
+  return Promise.race([counts.catch(() => null), timeout]);
+}
+
 /**
  * GET /studio/api/cache/metrics: this instance's cache counters (per query and per purge), the
- * breaker state and the purge outbox backlog. DELETE resets the counters. Admins only.
+ * breaker state, the purge outbox backlog, and warming (this instance's counters and the queue's
+ * job counts). DELETE resets the counters. Admins only.
  */
 export const action = apiRoute({
   GET: async ({ actor }) => {
@@ -21,11 +33,13 @@ export const action = apiRoute({
       ...metricsSnapshot(),
       availability: cacheAvailability().state(),
       outboxBacklog: await outboxBacklog(),
+      warming: { ...warmMetricsSnapshot(), queue: await queueCounts() },
     });
   },
   DELETE: async ({ actor }) => {
     requireAdmin(actor);
     resetMetrics();
+    resetWarmMetrics();
     return json({ reset: true });
   },
 });

@@ -84,7 +84,7 @@ describe("the web server's inline worker", () => {
     const liked = await like(server.url, cookie, 2);
     expect(liked.status).toBe(200);
     // Nobody reads the page until the worker says it warmed it.
-    await waitFor(async () => (await metric(server!.url, "quill_warm_jobs_done_total")) >= 1, 10_000, "warming");
+    await waitFor(async () => (await metric(server?.url ?? "", "quill_warm_jobs_done_total")) >= 1, 10_000, "warming");
     const after = await readPost(server.url, 2);
     expect(after.cache).toBe("HIT");
     expect(after.likes).toBe(liked.body.likeCount);
