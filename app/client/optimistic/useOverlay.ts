@@ -1,0 +1,29 @@
+import { useCallback, useRef, useState } from "react";
+import { isFailure } from "./failure";
+import { type Overlay, settleOverlay, submitOverlay } from "./overlay";
+
+interface FetcherLike {
+  state: "idle" | "submitting" | "loading";
+  data?: unknown;
+}
+
+/**
+ * An optimistic value for one fetcher (see overlay.ts). Call `begin(value)` in the form's submit
+ * handler: it is an urgent state update, so the value is painted in the frame after the click,
+ * while the fetcher's own state arrives later in a transition. `shows(value)` tells whether the
+ * loader data already shows it.
+ */
+export function useOverlay<T>(fetcher: FetcherLike, shows: (value: T) => boolean) {
+  const [overlay, setOverlay] = useState<Overlay<T> | null>(null);
+  const data = useRef<unknown>(fetcher.data);
+  data.current = fetcher.data;
+  const next = settleOverlay(
+    overlay,
+    { busy: fetcher.state !== "idle", data: fetcher.data, failed: isFailure(fetcher.data) },
+    shows,
+  );
+  // Derived state: React re-renders at once, before committing, so no frame shows the old one.
+  if (next !== overlay) setOverlay(next);
+  const begin = useCallback((value: T) => setOverlay(submitOverlay(value, data.current)), []);
+  return { value: next?.value, pending: next !== null, begin };
+}
