@@ -217,3 +217,39 @@ test("a fetcher like answers with data and its invalidation headers, not a redir
   expect(response.headers()["x-cache-invalidate"]).toContain(`post:${id}`);
   await expect(page).toHaveURL(new RegExp(`/community/posts/${id}$`));
 });
+
+test("a new post is prepended to the feed at once, then replaced by the real one", async ({ page }) => {
+  await signIn(page, users.alice);
+  await page.goto("/community");
+  const release = await holdPosts(page, "/community");
+  const title = unique("Straight to the top");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Body").fill("Posted before the server said so.");
+  await page.getByRole("button", { name: "Post", exact: true }).click();
+
+  const first = page.getByTestId("feed-item").first();
+  await expect(first).toHaveAttribute("data-pending", "true");
+  await expect(first).toContainText(title);
+  await expect(first).toContainText("posting…");
+  await expect(page.getByRole("button", { name: "Posting…" })).toBeDisabled();
+  release();
+  await expect(page.locator('[data-testid="feed-item"][data-pending]')).toHaveCount(0);
+  await expect(page.getByTestId("feed-item").getByRole("link", { name: title, exact: true })).toHaveCount(1);
+  await expect(page.getByLabel("Title")).toHaveValue("");
+  await expect(page).toHaveURL(/\/community$/);
+});
+
+test("a new post that fails is taken back, with the error and the text kept", async ({ page }) => {
+  await signIn(page, users.alice);
+  await page.goto("/community");
+  await failPosts(page, "/community");
+  const title = unique("Never posted");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Body").fill("Keep me.");
+  await page.getByRole("button", { name: "Post", exact: true }).click();
+  await expect(page.getByRole("alert")).toContainText("nothing was saved");
+  await expect(page.locator('[data-testid="feed-item"][data-pending]')).toHaveCount(0);
+  await expect(page.getByText(title)).toHaveCount(0);
+  await expect(page.getByLabel("Title")).toHaveValue(title);
+  await expect(page.getByLabel("Body")).toHaveValue("Keep me.");
+});
