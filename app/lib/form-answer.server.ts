@@ -6,15 +6,15 @@ import { isEnhanced } from "~/client/optimistic/enhanced";
  * The answer of a page action that did its work: a redirect (post/redirect/get) for a plain form,
  * data for a fetcher (see enhanced.ts). Both carry the tags the write purged.
  */
-export function done<T extends Record<string, unknown>>(
+export function done<T extends object = Record<never, never>>(
   values: Record<string, string>,
   location: string,
   tags: readonly string[],
-  result?: T,
+  result: T = {} as T,
 ) {
   const headers = invalidationHeaders(tags);
   if (!isEnhanced(values)) return redirect(location, { headers });
-  return data({ ok: true as const, intent: values.intent ?? "", ...(result ?? ({} as T)) }, { headers });
+  return data({ ok: true as const, intent: values.intent ?? "", ...result }, { headers });
 }
 
 /**

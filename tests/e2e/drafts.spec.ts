@@ -1,12 +1,5 @@
-import {
-  type APIRequestContext,
-  type APIResponse,
-  type Browser,
-  type BrowserContext,
-  expect,
-  type Page,
-  test,
-} from "@playwright/test";
+import { type Browser, type BrowserContext, expect, type Page, test } from "@playwright/test";
+import { newScene } from "./studio-fixtures";
 import { signIn, unique, users } from "./support";
 
 /**
@@ -16,36 +9,6 @@ import { signIn, unique, users } from "./support";
  * (studio.spec covers that).
  */
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "drafts need JavaScript");
-
-/** The id a form post's redirect names, or the newest `prefix/:id` link of the page it goes to. */
-async function createdId(request: APIRequestContext, response: APIResponse, prefix: string): Promise<number> {
-  expect(response.status()).toBe(302);
-  const location = response.headers().location ?? "";
-  const direct = new RegExp(`${prefix}/(\\d+)$`).exec(location);
-  if (direct?.[1]) return Number(direct[1]);
-  const html = await (await request.get(location)).text();
-  return Math.max(...[...html.matchAll(new RegExp(`${prefix}/(\\d+)`, "g"))].map((m) => Number(m[1])));
-}
-
-/** A story of alice's with one chapter and one scene, made through the studio's forms. */
-async function newScene(request: APIRequestContext): Promise<number> {
-  const post = (path: string, form: Record<string, string>) => request.post(path, { form, maxRedirects: 0 });
-  const storyId = await createdId(
-    request,
-    await post("/studio", { intent: "create-story", title: unique("Drafts"), summary: "" }),
-    "/studio/stories",
-  );
-  const chapterId = await createdId(
-    request,
-    await post(`/studio/stories/${storyId}`, { intent: "add-chapter", title: unique("Chapter") }),
-    "/studio/chapters",
-  );
-  return createdId(
-    request,
-    await post(`/studio/chapters/${chapterId}`, { intent: "add-scene", title: unique("Scene") }),
-    "/studio/scenes",
-  );
-}
 
 const text = (page: Page) => page.getByRole("form", { name: "Scene" }).getByLabel("Text");
 const status = (page: Page) => page.getByTestId("save-status");

@@ -1,4 +1,5 @@
 import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
+import { newChapter, newScene, newStory } from "./studio-fixtures";
 import { signIn, unique, users } from "./support";
 
 /**
@@ -252,4 +253,80 @@ test("a new post that fails is taken back, with the error and the text kept", as
   await expect(page.getByText(title)).toHaveCount(0);
   await expect(page.getByLabel("Title")).toHaveValue(title);
   await expect(page.getByLabel("Body")).toHaveValue("Keep me.");
+});
+
+test.describe("studio", () => {
+  const chapterLinks = (page: Page) => page.getByRole("list", { name: "Chapters" }).getByRole("link");
+
+  async function storyWithChapters(page: Page) {
+    await signIn(page, users.alice);
+    const storyId = await newStory(page.request);
+    const titles = [unique("One"), unique("Two"), unique("Three")];
+    for (const title of titles) await newChapter(page.request, storyId, title);
+    await page.goto(`/studio/stories/${storyId}`);
+    await expect(chapterLinks(page)).toHaveText(titles);
+    return { storyId, titles };
+  }
+
+  test("a chapter rename and a move show at once, before the server answers", async ({ page }) => {
+    const { storyId, titles } = await storyWithChapters(page);
+    const [one, two, three] = titles as [string, string, string];
+    const release = await holdPosts(page, `/studio/stories/${storyId}`);
+
+    const renamed = unique("Two, renamed");
+    const row = page.getByRole("list", { name: "Chapters" }).getByRole("listitem").nth(1);
+    await row.getByRole("textbox", { name: "Title" }).fill(renamed);
+    await row.getByRole("button", { name: "Rename" }).click();
+    await expect(chapterLinks(page)).toHaveText([one, renamed, three]);
+
+    await page.getByRole("button", { name: `Move “${three}” up` }).click();
+    await expect(chapterLinks(page)).toHaveText([one, three, renamed]);
+    // A move is relative to the order the server has: the next one waits for this one.
+    await expect(page.getByRole("button", { name: `Move “${one}” down` })).toBeDisabled();
+
+    release();
+    await page.getByRole("button", { name: `Move “${one}” down` }).click();
+    await expect(chapterLinks(page)).toHaveText([three, one, renamed]);
+    await page.waitForLoadState("networkidle");
+    await expect(chapterLinks(page)).toHaveText([three, one, renamed]);
+    await page.reload();
+    await expect(chapterLinks(page)).toHaveText([three, one, renamed]);
+    expect(titles).toContain(two);
+  });
+
+  test("a move or rename that fails goes back, with the error on its row and the title kept", async ({ page }) => {
+    const { storyId, titles } = await storyWithChapters(page);
+    const [one, two, three] = titles as [string, string, string];
+    await failPosts(page, `/studio/stories/${storyId}`);
+
+    await page.getByRole("button", { name: `Move “${three}” up` }).click();
+    const rowThree = page.getByRole("list", { name: "Chapters" }).getByRole("listitem").nth(2);
+    await expect(rowThree.getByRole("alert")).toContainText("nothing was saved");
+    await expect(chapterLinks(page)).toHaveText([one, two, three]);
+
+    const wanted = unique("Never renamed");
+    const rowOne = page.getByRole("list", { name: "Chapters" }).getByRole("listitem").first();
+    await rowOne.getByRole("textbox", { name: "Title" }).fill(wanted);
+    await rowOne.getByRole("button", { name: "Rename" }).click();
+    await expect(rowOne.getByRole("alert")).toContainText("nothing was saved");
+    await expect(chapterLinks(page)).toHaveText([one, two, three]);
+    await expect(rowOne.getByRole("textbox", { name: "Title" })).toHaveValue(wanted);
+  });
+
+  test("a scene move on the chapter page shows at once", async ({ page }) => {
+    await signIn(page, users.alice);
+    const chapterId = await newChapter(page.request, await newStory(page.request));
+    const [a, b] = [unique("Scene A"), unique("Scene B")];
+    await newScene(page.request, chapterId, a);
+    await newScene(page.request, chapterId, b);
+    await page.goto(`/studio/chapters/${chapterId}`);
+    const sceneLinks = page.getByRole("list", { name: "Scenes" }).getByRole("link");
+    await expect(sceneLinks).toHaveText([a, b]);
+    const release = await holdPosts(page, `/studio/chapters/${chapterId}`);
+    await page.getByRole("button", { name: `Move “${b}” up` }).click();
+    await expect(sceneLinks).toHaveText([b, a]);
+    release();
+    await page.reload();
+    await expect(sceneLinks).toHaveText([b, a]);
+  });
 });
