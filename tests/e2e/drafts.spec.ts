@@ -9,6 +9,8 @@ import { signIn, unique, users } from "./support";
  * (studio.spec covers that).
  */
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "drafts need JavaScript");
+// Each test waits for real autosaves and checks the server from a fresh browser context.
+test.beforeEach(() => test.slow());
 
 const text = (page: Page) => page.getByRole("form", { name: "Scene" }).getByLabel("Text");
 const status = (page: Page) => page.getByTestId("save-status");
