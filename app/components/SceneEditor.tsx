@@ -106,6 +106,8 @@ export function SceneEditor({
         }}
       >
         <FormErrors errors={errors?._form} />
+        {/* Without JavaScript the form itself says which version it edits (the API's conflict check). */}
+        <input type="hidden" name="updatedAt" value={new Date(scene.updatedAt).toISOString()} />
         <TextField
           label="Title"
           name="title"

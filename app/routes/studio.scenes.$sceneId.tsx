@@ -1,12 +1,13 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { SceneEditor } from "~/components/SceneEditor";
 import { SubmitButton } from "~/components/SubmitButton";
-import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
+import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
+import { ConflictError } from "~/models/errors";
 import { deleteScene, updateScene } from "~/models/scenes.server";
 import { studioScene } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";
@@ -41,6 +42,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   }
 }
 
+const STALE_SCENE_FORM =
+  "This scene was saved somewhere else (another tab or window) after you opened it. Your text below was not saved: save again to replace that version with it.";
+
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const values = formValues(await request.formData());
@@ -49,8 +53,23 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const sceneId = idParam(params.sceneId, "Scene");
     switch (intent) {
       case "save-scene": {
-        const changed = await updateScene(user, sceneId, { title: values.title, content: values.content });
-        return redirect(`/studio/scenes/${sceneId}?saved=1`, { headers: invalidationHeaders(changed.tags) });
+        // The form carries the version it was loaded with (absent from older pages: last write wins).
+        const basedOn = values.updatedAt ? { updatedAt: values.updatedAt } : {};
+        try {
+          const changed = await updateScene(user, sceneId, {
+            title: values.title,
+            content: values.content,
+            ...basedOn,
+          });
+          return redirect(`/studio/scenes/${sceneId}?saved=1`, { headers: invalidationHeaders(changed.tags) });
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          // The page re-renders with the current version, so saving again replaces it knowingly.
+          return data<FormFailure>(
+            { intent, fieldErrors: { _form: [STALE_SCENE_FORM] }, values: { ...values, updatedAt: "" } },
+            { status: 409 },
+          );
+        }
       }
       case "delete-scene": {
         const deleted = await deleteScene(user, sceneId);
