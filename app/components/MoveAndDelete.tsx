@@ -5,6 +5,8 @@ import { SubmitButton } from "./SubmitButton";
 /** Runs the move forms through a fetcher, telling the list the wanted position at once. */
 export interface MoveThroughFetcher {
   fetcher: ReturnType<typeof useFetcher>;
+  /** A move is being sent: the next one waits. */
+  busy: boolean;
   onMove: (id: number, position: number) => void;
 }
 
@@ -35,7 +37,7 @@ export function MoveAndDelete({
   const MoveForm = move ? move.fetcher.Form : Form;
   // A move names a position in the order the server has: one at a time, so none is lost to the
   // fetcher aborting the one before.
-  const moving = move !== undefined && move.fetcher.state !== "idle";
+  const moving = move?.busy ?? false;
   return (
     <>
       <MoveForm

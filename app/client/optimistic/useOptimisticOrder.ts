@@ -15,7 +15,11 @@ export function useOptimisticOrder<T extends { id: number }>(items: readonly T[]
   const shownIds = overlay.value ?? loaderIds;
   return {
     items: inOrder(items, shownIds),
-    move: { fetcher, onMove: (id: number, position: number) => overlay.begin(moveItem(shownIds, id, position)) },
+    move: {
+      fetcher,
+      busy: overlay.sending || fetcher.state !== "idle",
+      onMove: (id: number, position: number) => overlay.begin(moveItem(shownIds, id, position)),
+    },
     failureOf: (id: number) => (overlay.pending ? undefined : failureFor(fetcher.data, intent, id)),
   };
 }

@@ -39,5 +39,7 @@ export function useOverlay<T>(fetcher: FetcherLike, shows: (value: T) => boolean
     return () => clearTimeout(timer);
   }, [next]);
   const begin = useCallback((value: T) => setOverlay(submitOverlay(value, data.current)), []);
-  return { value: next?.value, pending: next !== null, begin };
+  // Sent or on its way (not merely waiting for loader data): what a "one at a time" control checks.
+  const sending = next !== null && next.phase !== "awaiting-data";
+  return { value: next?.value, pending: next !== null, sending, begin };
 }
