@@ -43,3 +43,14 @@ export class NotFoundError extends ModelError {
     super(404, `${what} not found`);
   }
 }
+
+/** A write based on a version that is no longer the current one; `current` is what is there now. */
+export class ConflictError<T = unknown> extends ModelError {
+  override name = "ConflictError";
+  constructor(
+    readonly current: T,
+    message = "It was changed elsewhere since you loaded it",
+  ) {
+    super(409, message);
+  }
+}

@@ -6,7 +6,7 @@ import { db, type Transaction } from "~/db/connection.server";
 import { scenes } from "~/db/schema";
 import type { Actor, Changed, Reader } from "./actor";
 import { loadOwnChapter } from "./chapters.server";
-import { NotFoundError } from "./errors";
+import { ConflictError, NotFoundError } from "./errors";
 import { nextPosition, placeSibling } from "./ordering.server";
 import { integerField, nonEmptyPatch, plainText, requiredTextField, validate } from "./validation";
 
@@ -23,6 +23,17 @@ const ScenePatch = nonEmptyPatch({
     .max(MAX_SCENE_CHARACTERS, `Content must be at most ${MAX_SCENE_CHARACTERS} characters`)
     .optional(),
   position: integerField.pipe(z.number().int().min(1, "Position starts at 1").max(100_000)).optional(),
+});
+
+/**
+ * The version a PATCH was based on (the scene's `updatedAt` when the editor loaded it). Optional:
+ * callers that send none overwrite whatever is there, as before.
+ */
+const BaseVersion = z.object({
+  updatedAt: z.iso
+    .datetime({ offset: true, error: "updatedAt must be an ISO 8601 date-time" })
+    .transform((value) => new Date(value))
+    .optional(),
 });
 
 export function countWords(text: string): number {
@@ -94,11 +105,23 @@ export async function addScene(actor: Actor, chapterId: number, input: unknown):
   });
 }
 
+/**
+ * Changes a scene. With `updatedAt` (the version the change was based on) it is refused with a
+ * ConflictError holding the current scene when someone saved it since: two editors never silently
+ * overwrite each other. The check and the write happen under a row lock.
+ */
 export async function updateScene(actor: Actor, sceneId: number, input: unknown) {
   const { scene, chapter } = await loadOwnScene(actor, sceneId);
   const { position, ...fields } = validate(ScenePatch, input);
+  const { updatedAt: basedOn } = validate(BaseVersion, input);
   const contentOnly = position === undefined && fields.title === undefined;
   return commitChange(contentOnly ? "scene.save" : "scene.update", async (tx) => {
+    if (basedOn) {
+      const [current] = await tx.select().from(scenes).where(eq(scenes.id, scene.id)).for("update");
+      if (!current) throw new NotFoundError("Scene");
+      // Both sides went through a JS Date, so both are at millisecond precision.
+      if (current.updatedAt.getTime() !== basedOn.getTime()) throw new ConflictError(current);
+    }
     if (position !== undefined) await placeSibling(tx, "scenes", chapter.id, scene.id, position);
     const [row] = await tx
       .update(scenes)

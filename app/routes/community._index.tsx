@@ -1,10 +1,13 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { data } from "@remix-run/node";
+import { Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
-import { FormErrors, TextArea, TextField } from "~/components/Field";
-import { useResetAfterSuccess } from "~/components/useResetAfterSuccess";
+import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { failureFor } from "~/client/optimistic/failure";
+import { inlineFailures } from "~/client/optimistic/inline-failures";
+import { useOverlay } from "~/client/optimistic/useOverlay";
+import { NewPostForm, type PendingPost } from "~/components/NewPostForm";
+import { done, withActionInvalidation } from "~/lib/form-answer.server";
 import { badIntent, formValues, handleForm } from "~/lib/forms.server";
 import { createPost } from "~/models/posts.server";
 import { communityFeed } from "~/queries/index.server";
@@ -27,7 +30,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return data(feed, { headers: actor ? PRIVATE_NO_STORE : {} });
 }
 
-export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
+export const headers: HeadersFunction = ({ loaderHeaders, actionHeaders }) =>
+  withActionInvalidation(loaderHeaders, actionHeaders);
+
+export const clientAction = inlineFailures;
 
 export async function action({ request }: ActionFunctionArgs) {
   const actor = await getActor(request);
@@ -36,7 +42,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (intent !== "create-post") badIntent(intent);
   return handleForm(request, { intent, values }, async () => {
     const created = await createPost(actor, { title: values.title, body: values.body });
-    return redirect("/community", { headers: invalidationHeaders(created.tags) });
+    return done(values, "/community", created.tags, { postId: created.value.id });
   });
 }
 
@@ -49,6 +55,13 @@ function plural(n: number, one: string, many: string) {
 export default function Community() {
   const feed = useLoaderData<typeof loader>();
   const user = useOptionalUser();
+  const pageFailure = failureFor(useActionData<typeof action>(), "create-post");
+  const fetcher = useFetcher({ key: "create-post" });
+  const overlay = useOverlay<PendingPost>(
+    fetcher,
+    (post) => feed.totalPosts > post.totalBefore && feed.posts.some((p) => p.title === post.title),
+  );
+  const pending = feed.page === 1 ? overlay.value : undefined;
   return (
     <>
       <div className="spread">
@@ -59,12 +72,31 @@ export default function Community() {
           </p>
         )}
       </div>
-      {user ? <NewPostForm /> : null}
+      {user ? (
+        <NewPostForm
+          fetcher={feed.page === 1 ? fetcher : null}
+          pending={overlay.pending}
+          pageFailure={pageFailure}
+          onSend={(post) => {
+            // An empty field is refused by the server next to it: nothing to show meanwhile.
+            if (feed.page === 1 && post.title && post.body) overlay.begin({ ...post, totalBefore: feed.totalPosts });
+          }}
+        />
+      ) : null}
 
-      {feed.posts.length === 0 ? (
+      {feed.posts.length === 0 && !pending ? (
         <p className="muted">No posts yet. Start the conversation.</p>
       ) : (
         <ol className="list" aria-label="Posts" data-testid="feed">
+          {pending && user ? (
+            <li data-testid="feed-item" data-pending="true" aria-busy="true">
+              <h2 style={{ margin: "0 0 0.25rem", fontSize: "1.2rem" }}>{pending.title}</h2>
+              <div className="muted">
+                by {user.name} · <em>posting…</em>
+              </div>
+              <p style={{ margin: "0.35rem 0" }}>{pending.body.slice(0, 280)}</p>
+            </li>
+          ) : null}
           {feed.posts.map((post) => (
             <li key={post.id} data-testid="feed-item">
               <h2 style={{ margin: "0 0 0.25rem", fontSize: "1.2rem" }}>
@@ -104,36 +136,5 @@ export default function Community() {
         ) : null}
       </nav>
     </>
-  );
-}
-
-function NewPostForm() {
-  const result = useActionData<typeof action>();
-  const navigation = useNavigation();
-  const failed = result && "fieldErrors" in result && result.intent === "create-post" ? result : undefined;
-  const busy = navigation.state !== "idle" && navigation.formData?.get("intent") === "create-post";
-  const formRef = useResetAfterSuccess(busy, failed !== undefined);
-  return (
-    <section className="card" aria-labelledby="new-post-title">
-      <h2 id="new-post-title" style={{ marginTop: 0 }}>
-        New post
-      </h2>
-      <Form method="post" action="/community?index" className="stack" ref={formRef}>
-        <FormErrors errors={failed?.fieldErrors._form} />
-        <TextField
-          label="Title"
-          name="title"
-          maxLength={200}
-          defaultValue={failed?.values.title ?? ""}
-          errors={failed?.fieldErrors.title}
-        />
-        <TextArea label="Body" name="body" defaultValue={failed?.values.body ?? ""} errors={failed?.fieldErrors.body} />
-        <div>
-          <button type="submit" name="intent" value="create-post" disabled={busy}>
-            {busy ? "Posting…" : "Post"}
-          </button>
-        </div>
-      </Form>
-    </section>
   );
 }

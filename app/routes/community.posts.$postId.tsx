@@ -1,11 +1,14 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
+import { data } from "@remix-run/node";
+import { Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
-import { FormErrors, TextArea } from "~/components/Field";
+import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { failureFor } from "~/client/optimistic/failure";
+import { inlineFailures } from "~/client/optimistic/inline-failures";
+import { LikeButton } from "~/components/LikeButton";
 import { Paragraphs } from "~/components/Paragraphs";
-import { useResetAfterSuccess } from "~/components/useResetAfterSuccess";
+import { Replies } from "~/components/Replies";
+import { done, withActionInvalidation } from "~/lib/form-answer.server";
 import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
 import { requireSignedIn } from "~/models/actor";
@@ -42,7 +45,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return data({ post, replies, liked }, { headers: actor ? PRIVATE_NO_STORE : {} });
 }
 
-export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
+export const headers: HeadersFunction = ({ loaderHeaders, actionHeaders }) =>
+  withActionInvalidation(loaderHeaders, actionHeaders);
+
+export const clientAction = inlineFailures;
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const postId = postIdOf(params);
@@ -54,12 +60,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case "like":
       return handleForm(request, { intent, values }, async () => {
         const changed = await setLike(actor, postId, { liked: values.liked });
-        return redirect(here, { headers: invalidationHeaders(changed.tags) });
+        return done(values, here, changed.tags, changed.value);
       });
     case "reply":
       return handleForm(request, { intent, values }, async () => {
         const changed = await addReply(actor, postId, { body: values.body });
-        return redirect(here, { headers: invalidationHeaders(changed.tags) });
+        return done(values, here, changed.tags, { replyId: changed.value.id });
       });
     default:
       // Signed out, any post goes to the login page first; signed in, an unknown intent is a 400.
@@ -70,18 +76,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-
-function plural(n: number, one: string, many: string) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 export default function PostPage() {
   const { post, replies, liked } = useLoaderData<typeof loader>();
   const user = useOptionalUser();
   const location = useLocation();
-  const navigation = useNavigation();
-  const liking = navigation.state !== "idle" && navigation.formData?.get("intent") === "like";
+  const pageFailure = failureFor(useActionData<typeof action>(), "reply");
   const loginHref = `/login?${new URLSearchParams({ redirectTo: location.pathname })}`;
   return (
     <>
@@ -97,71 +96,21 @@ export default function PostPage() {
         <div className="reading">
           <Paragraphs text={post.body} />
         </div>
-        <div className="row">
-          <span data-testid="like-count">{plural(post.likeCount, "like", "likes")}</span>
-          {user ? (
-            <Form method="post" className="inline-form">
-              <input type="hidden" name="liked" value={liked ? "false" : "true"} />
-              <button
-                type="submit"
-                name="intent"
-                value="like"
-                className={liked ? "secondary" : undefined}
-                aria-pressed={liked}
-                disabled={liking}
-              >
-                {liking ? (liked ? "Unliking…" : "Liking…") : liked ? "Unlike" : "Like"}
-              </button>
-            </Form>
-          ) : null}
-        </div>
+        <LikeButton postId={post.id} liked={liked} likeCount={post.likeCount} signedIn={user !== null} />
       </article>
-
-      <section aria-labelledby="replies-title">
-        <h2 id="replies-title">{plural(replies.length, "reply", "replies")}</h2>
-        {replies.length === 0 ? <p className="muted">No replies yet.</p> : null}
-        {replies.map((reply) => (
-          <div key={reply.id} id={`reply-${reply.id}`} className="reply" data-testid="reply">
-            <div className="muted">
-              <strong>{reply.authorName}</strong> ·{" "}
-              <time dateTime={reply.createdAt.toISOString()}>{when.format(reply.createdAt)}</time>
-            </div>
-            <Paragraphs text={reply.body} />
-          </div>
-        ))}
-        {user ? (
-          <ReplyForm />
-        ) : (
+      <Replies
+        postId={post.id}
+        replies={replies}
+        me={user}
+        pageFailure={pageFailure}
+        signInLink={
           <p>
             <Link to={loginHref}>Log in to like and reply</Link>
           </p>
-        )}
-      </section>
+        }
+      />
     </>
   );
 }
 
-function ReplyForm() {
-  const result = useActionData<typeof action>();
-  const navigation = useNavigation();
-  const failed = result && "fieldErrors" in result && result.intent === "reply" ? result : undefined;
-  const busy = navigation.state !== "idle" && navigation.formData?.get("intent") === "reply";
-  const formRef = useResetAfterSuccess(busy, failed !== undefined);
-  return (
-    <Form method="post" className="stack card" ref={formRef}>
-      <FormErrors errors={failed?.fieldErrors._form} />
-      <TextArea
-        label="Your reply"
-        name="body"
-        maxLength={5000}
-        defaultValue={failed?.values.body ?? ""}
-        errors={failed?.fieldErrors.body}
-      />
-      <div>
-        <button type="submit" name="intent" value="reply" disabled={busy}>
-          {busy ? "Replying…" : "Reply"}
-        </button>
-      </div>
-    </Form>
-  );
-}
+const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });

@@ -3,9 +3,13 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { type ActionFailure, failureMessages } from "~/client/optimistic/failure";
+import { inlineFailures } from "~/client/optimistic/inline-failures";
+import { useOptimisticOrder } from "~/client/optimistic/useOptimisticOrder";
 import { FormErrors, TextArea, TextField } from "~/components/Field";
-import { MoveAndDelete } from "~/components/MoveAndDelete";
+import { MoveAndDelete, type MoveThroughFetcher } from "~/components/MoveAndDelete";
 import { SubmitButton } from "~/components/SubmitButton";
+import { done, withActionInvalidation } from "~/lib/form-answer.server";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
 import { updateChapter } from "~/models/chapters.server";
@@ -17,7 +21,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.chapter.title} — ${data.story.title} — Studio — Quill` : "Studio — Quill" },
 ];
 
-export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
+export const headers: HeadersFunction = ({ actionHeaders }) => withActionInvalidation(PRIVATE_NO_STORE, actionHeaders);
+
+export const clientAction = inlineFailures;
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
@@ -55,7 +61,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }
       case "move-scene": {
         const changed = await updateScene(user, sceneId(), { position: values.position });
-        return redirect(here, { headers: invalidationHeaders(changed.tags) });
+        return done(values, here, changed.tags);
       }
       case "delete-scene": {
         const changed = await deleteScene(user, sceneId());
@@ -72,12 +78,15 @@ type Data = ReturnType<typeof useLoaderData<typeof loader>>;
 /** The action's failure when it came from the form of `intent` (and of item `target`, if given). */
 function useFailure(intent: string, target?: number): FormFailure | undefined {
   const failure = useActionData<typeof action>();
-  if (!failure || failure.intent !== intent || failure.target !== target) return undefined;
+  if (!failure || !("fieldErrors" in failure) || failure.intent !== intent || failure.target !== target) {
+    return undefined;
+  }
   return failure;
 }
 
 export default function EditChapter() {
   const { story, chapter, scenes } = useLoaderData<typeof loader>();
+  const order = useOptimisticOrder(scenes, "move-scene");
   return (
     <>
       <p className="breadcrumbs">
@@ -91,8 +100,15 @@ export default function EditChapter() {
           <p className="muted">No scenes yet.</p>
         ) : (
           <ol className="list" aria-label="Scenes">
-            {scenes.map((scene, index) => (
-              <SceneRow key={scene.id} scene={scene} index={index} count={scenes.length} />
+            {order.items.map((scene, index) => (
+              <SceneRow
+                key={scene.id}
+                scene={scene}
+                index={index}
+                count={scenes.length}
+                move={order.move}
+                moveFailure={order.failureOf(scene.id)}
+              />
             ))}
           </ol>
         )}
@@ -138,9 +154,21 @@ function ChapterForm({ chapter }: { chapter: Data["chapter"] }) {
   );
 }
 
-function SceneRow({ scene, index, count }: { scene: Data["scenes"][number]; index: number; count: number }) {
-  const moveFailure = useFailure("move-scene", scene.id);
-  const errors = moveFailure ? Object.values(moveFailure.fieldErrors).flat() : [];
+function SceneRow({
+  scene,
+  index,
+  count,
+  move,
+  moveFailure,
+}: {
+  scene: Data["scenes"][number];
+  index: number;
+  count: number;
+  move: MoveThroughFetcher;
+  moveFailure: ActionFailure | undefined;
+}) {
+  const pageFailure = useFailure("move-scene", scene.id);
+  const errors = failureMessages(moveFailure ?? pageFailure);
   return (
     <li>
       <div className="spread">
@@ -151,7 +179,7 @@ function SceneRow({ scene, index, count }: { scene: Data["scenes"][number]; inde
           <span className="muted">
             {scene.wordCount} {scene.wordCount === 1 ? "word" : "words"}
           </span>
-          <MoveAndDelete kind="scene" id={scene.id} title={scene.title} index={index} count={count} />
+          <MoveAndDelete kind="scene" id={scene.id} title={scene.title} index={index} count={count} move={move} />
         </span>
       </div>
       <FormErrors errors={errors} />

@@ -1,14 +1,16 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
-import { FormErrors, TextArea, TextField } from "~/components/Field";
+import { SceneEditor } from "~/components/SceneEditor";
 import { SubmitButton } from "~/components/SubmitButton";
-import { badIntent, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
+import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
+import { ConflictError } from "~/models/errors";
 import { deleteScene, updateScene } from "~/models/scenes.server";
 import { studioScene } from "~/queries/index.server";
+import { useOptionalUser } from "~/root";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.scene.title} — ${data.story.title} — Studio — Quill` : "Studio — Quill" },
@@ -40,6 +42,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   }
 }
 
+const STALE_SCENE_FORM =
+  "This scene was saved somewhere else (another tab or window) after you opened it. Your text below was not saved: save again to replace that version with it.";
+
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const values = formValues(await request.formData());
@@ -48,8 +53,23 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const sceneId = idParam(params.sceneId, "Scene");
     switch (intent) {
       case "save-scene": {
-        const changed = await updateScene(user, sceneId, { title: values.title, content: values.content });
-        return redirect(`/studio/scenes/${sceneId}?saved=1`, { headers: invalidationHeaders(changed.tags) });
+        // The form carries the version it was loaded with (absent from older pages: last write wins).
+        const basedOn = values.updatedAt ? { updatedAt: values.updatedAt } : {};
+        try {
+          const changed = await updateScene(user, sceneId, {
+            title: values.title,
+            content: values.content,
+            ...basedOn,
+          });
+          return redirect(`/studio/scenes/${sceneId}?saved=1`, { headers: invalidationHeaders(changed.tags) });
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          // The page re-renders with the current version, so saving again replaces it knowingly.
+          return data<FormFailure>(
+            { intent, fieldErrors: { _form: [STALE_SCENE_FORM] }, values: { ...values, updatedAt: "" } },
+            { status: 409 },
+          );
+        }
       }
       case "delete-scene": {
         const deleted = await deleteScene(user, sceneId);
@@ -64,52 +84,33 @@ export async function action({ request, params }: ActionFunctionArgs) {
 export default function EditScene() {
   const { story, chapter, scene, previous, next } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
+  const user = useOptionalUser();
   const [params] = useSearchParams();
   const saveFailure = failure?.intent === "save-scene" ? failure : undefined;
-  const errors = saveFailure?.fieldErrors;
-  const saved = params.get("saved") === "1" && !failure;
   return (
     <>
       <p className="breadcrumbs">
         <Link to="/studio">Studio</Link> › <Link to={`/studio/stories/${story.id}`}>{story.title}</Link> ›{" "}
         <Link to={`/studio/chapters/${chapter.id}`}>{chapter.title}</Link> ›
       </p>
-      <div className="spread">
-        <h1>{scene.title}</h1>
-        <span className="row">
-          <span className="muted" data-testid="word-count">
-            {scene.wordCount} {scene.wordCount === 1 ? "word" : "words"}
-          </span>
-          {saved ? (
-            <output className="notice" aria-live="polite">
-              Saved
-            </output>
-          ) : null}
-        </span>
-      </div>
-      <Form key={`${scene.id}-${String(scene.updatedAt)}`} method="post" className="stack card" aria-label="Scene">
-        <FormErrors errors={errors?._form} />
-        <TextField
-          label="Title"
-          name="title"
-          required
-          maxLength={200}
-          defaultValue={saveFailure?.values.title ?? scene.title}
-          errors={errors?.title}
-        />
-        <TextArea
-          label="Text"
-          name="content"
-          className="manuscript"
-          defaultValue={saveFailure?.values.content ?? scene.content}
-          errors={errors?.content}
-        />
-        <div>
-          <SubmitButton name="intent" value="save-scene" pendingWhen={{ intent: "save-scene" }} pendingLabel="Saving…">
-            Save scene
-          </SubmitButton>
-        </div>
-      </Form>
+      <SceneEditor
+        key={scene.id}
+        userId={user?.id ?? 0}
+        scene={scene}
+        savedByPage={params.get("saved") === "1"}
+        pageFailure={saveFailure}
+        heading={(title, wordCount, status) => (
+          <div className="spread">
+            <h1>{title}</h1>
+            <span className="row">
+              <span className="muted" data-testid="word-count">
+                {wordCount} {wordCount === 1 ? "word" : "words"}
+              </span>
+              {status}
+            </span>
+          </div>
+        )}
+      />
       <nav className="spread" aria-label="Scenes of this chapter">
         {previous ? (
           <Link to={`/studio/scenes/${previous.id}`} rel="prev">

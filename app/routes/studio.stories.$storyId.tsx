@@ -1,11 +1,16 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { type ActionFailure, failureFor, failureMessages } from "~/client/optimistic/failure";
+import { inlineFailures } from "~/client/optimistic/inline-failures";
+import { useOptimisticOrder } from "~/client/optimistic/useOptimisticOrder";
+import { useOverlay } from "~/client/optimistic/useOverlay";
+import { EnhancedMarker } from "~/components/EnhancedMarker";
 import { FieldError, FormErrors, TextArea, TextField } from "~/components/Field";
-import { MoveAndDelete } from "~/components/MoveAndDelete";
+import { MoveAndDelete, type MoveThroughFetcher } from "~/components/MoveAndDelete";
 import { SubmitButton } from "~/components/SubmitButton";
+import { done, withActionInvalidation } from "~/lib/form-answer.server";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
 import { addChapter, deleteChapter, updateChapter } from "~/models/chapters.server";
@@ -17,7 +22,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.story.title} — Studio — Quill` : "Studio — Quill" },
 ];
 
-export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
+export const headers: HeadersFunction = ({ actionHeaders }) => withActionInvalidation(PRIVATE_NO_STORE, actionHeaders);
+
+export const clientAction = inlineFailures;
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
@@ -73,7 +80,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       default:
         badIntent(intent);
     }
-    return redirect(here, { headers: invalidationHeaders(changed.tags) });
+    return done(values, here, changed.tags);
   });
 }
 
@@ -82,12 +89,15 @@ type Data = ReturnType<typeof useLoaderData<typeof loader>>;
 /** The action's failure when it came from the form of `intent` (and of item `target`, if given). */
 function useFailure(intent: string, target?: number): FormFailure | undefined {
   const failure = useActionData<typeof action>();
-  if (!failure || failure.intent !== intent || failure.target !== target) return undefined;
+  if (!failure || !("fieldErrors" in failure) || failure.intent !== intent || failure.target !== target) {
+    return undefined;
+  }
   return failure;
 }
 
 export default function EditStory() {
   const { story, chapters } = useLoaderData<typeof loader>();
+  const order = useOptimisticOrder(chapters, "move-chapter");
   return (
     <>
       <p className="breadcrumbs">
@@ -108,8 +118,15 @@ export default function EditStory() {
           <p className="muted">No chapters yet.</p>
         ) : (
           <ol className="list" aria-label="Chapters">
-            {chapters.map((chapter, index) => (
-              <ChapterRow key={chapter.id} chapter={chapter} index={index} count={chapters.length} />
+            {order.items.map((chapter, index) => (
+              <ChapterRow
+                key={chapter.id}
+                chapter={chapter}
+                index={index}
+                count={chapters.length}
+                move={order.move}
+                moveFailure={order.failureOf(chapter.id)}
+              />
             ))}
           </ol>
         )}
@@ -165,16 +182,34 @@ function StoryForm({ story }: { story: Data["story"] }) {
   );
 }
 
-function ChapterRow({ chapter, index, count }: { chapter: Data["chapters"][number]; index: number; count: number }) {
-  const renameFailure = useFailure("rename-chapter", chapter.id);
-  const moveFailure = useFailure("move-chapter", chapter.id);
+function ChapterRow({
+  chapter,
+  index,
+  count,
+  move,
+  moveFailure,
+}: {
+  chapter: Data["chapters"][number];
+  index: number;
+  count: number;
+  move: MoveThroughFetcher;
+  moveFailure: ActionFailure | undefined;
+}) {
+  const rename = useFetcher({ key: `rename-chapter-${chapter.id}` });
+  const overlay = useOverlay<string>(rename, (title) => title === chapter.title);
+  const title = overlay.value ?? chapter.title;
+  const pageRenameFailure = useFailure("rename-chapter", chapter.id);
+  const renameFailure = overlay.pending
+    ? undefined
+    : (failureFor(rename.data, "rename-chapter", chapter.id) ?? pageRenameFailure);
+  const pageMoveFailure = useFailure("move-chapter", chapter.id);
   const fieldId = `chapter-${chapter.id}-title`;
-  const moveErrors = moveFailure ? Object.values(moveFailure.fieldErrors).flat() : [];
+  const moveErrors = [...failureMessages(moveFailure ?? pageMoveFailure)];
   return (
-    <li>
+    <li aria-busy={overlay.pending || undefined}>
       <div className="spread">
         <Link to={`/studio/chapters/${chapter.id}`}>
-          <strong>{chapter.title}</strong>
+          <strong>{title}</strong>
         </Link>
         <span className="muted">
           {chapter.sceneCount} {chapter.sceneCount === 1 ? "scene" : "scenes"}, {chapter.wordCount}{" "}
@@ -182,7 +217,16 @@ function ChapterRow({ chapter, index, count }: { chapter: Data["chapters"][numbe
         </span>
       </div>
       <div className="row">
-        <Form method="post" className="inline-form" aria-label={`Rename chapter ${index + 1}`}>
+        <rename.Form
+          method="post"
+          className="inline-form"
+          aria-label={`Rename chapter ${index + 1}`}
+          onSubmit={(event) => {
+            const wanted = String(new FormData(event.currentTarget).get("title") ?? "").trim();
+            if (wanted) overlay.begin(wanted);
+          }}
+        >
+          <EnhancedMarker />
           <input type="hidden" name="chapterId" value={chapter.id} />
           <TextField
             label="Title"
@@ -193,19 +237,13 @@ function ChapterRow({ chapter, index, count }: { chapter: Data["chapters"][numbe
             defaultValue={renameFailure?.values.title ?? chapter.title}
             errors={renameFailure?.fieldErrors.title}
           />
-          <SubmitButton
-            name="intent"
-            value="rename-chapter"
-            className="secondary"
-            pendingWhen={{ intent: "rename-chapter", chapterId: chapter.id }}
-            pendingLabel="Renaming…"
-          >
+          <button type="submit" name="intent" value="rename-chapter" className="secondary">
             Rename
-          </SubmitButton>
-        </Form>
-        <MoveAndDelete kind="chapter" id={chapter.id} title={chapter.title} index={index} count={count} />
+          </button>
+        </rename.Form>
+        <MoveAndDelete kind="chapter" id={chapter.id} title={title} index={index} count={count} move={move} />
       </div>
-      <FormErrors errors={moveErrors} />
+      <FormErrors errors={[...moveErrors, ...(renameFailure?.fieldErrors._form ?? [])]} />
     </li>
   );
 }

@@ -525,6 +525,53 @@ test.describe("happy paths", () => {
     expect(back.position).toBe(2);
   });
 
+  test("PATCH a scene with updatedAt: 409 with the current scene when someone saved since", async ({ world }) => {
+    const tree = await createTree(world.alice);
+    const path = `/studio/api/scenes/${tree.sceneId}`;
+    type Scene = { id: number; title: string; content: string; updatedAt: string };
+    // The version both "tabs" start from.
+    const start = await expectOk<Scene>(await send(world.alice, "PATCH", path, { json: { content: "Start." } }));
+
+    const first = await expectOk<Scene>(
+      await send(world.alice, "PATCH", path, { json: { content: "Tab one wrote this.", updatedAt: start.updatedAt } }),
+    );
+    expect(first.content).toBe("Tab one wrote this.");
+    expect(new Date(first.updatedAt).getTime()).toBeGreaterThan(new Date(start.updatedAt).getTime());
+
+    // Tab two still has the start version: refused, and told what is there now.
+    const conflict = await send(world.alice, "PATCH", path, {
+      json: { content: "Tab two would overwrite it.", updatedAt: start.updatedAt },
+    });
+    const body = await expectError(conflict, 409);
+    expect((body as unknown as { scene: Scene }).scene).toMatchObject({
+      id: tree.sceneId,
+      content: "Tab one wrote this.",
+      updatedAt: first.updatedAt,
+    });
+    expect(conflict.headers()["x-cache-invalidate"], "a refused write purges nothing").toBeUndefined();
+
+    // A form body carries it the same way; based on the current version it goes through.
+    const second = await expectOk<Scene>(
+      await send(world.alice, "PATCH", path, { form: { content: "Tab two, merged.", updatedAt: first.updatedAt } }),
+    );
+    expect(second.content).toBe("Tab two, merged.");
+    // Without updatedAt a PATCH overwrites, as it always did.
+    const blind = await expectOk<Scene>(await send(world.alice, "PATCH", path, { json: { content: "Blind." } }));
+    expect(blind.content).toBe("Blind.");
+  });
+
+  test("PATCH a scene with a malformed updatedAt, or only updatedAt: 400", async ({ world }) => {
+    const tree = await createTree(world.alice);
+    const path = `/studio/api/scenes/${tree.sceneId}`;
+    await expectError(await send(world.alice, "PATCH", path, { json: { content: "x", updatedAt: "yesterday" } }), 400, {
+      field: "updatedAt",
+    });
+    await expectError(await send(world.alice, "PATCH", path, { json: { content: "x", updatedAt: 12 } }), 400, {
+      field: "updatedAt",
+    });
+    await expectError(await send(world.alice, "PATCH", path, { json: { updatedAt: new Date().toISOString() } }), 400);
+  });
+
   test("DELETE a scene: 200, then 404", async ({ world }) => {
     const tree = await createTree(world.alice);
     const response = await send(world.alice, "DELETE", `/studio/api/scenes/${tree.sceneId}`);

@@ -330,3 +330,39 @@ test("studio form posts redirect with the tags they changed, or answer 400", asy
   const unknown = await page.request.post(location, { form: { intent: "make-coffee" }, maxRedirects: 0 });
   expect(unknown.status()).toBe(400);
 });
+
+test("without JavaScript, a scene form loaded before another save is refused, keeping the text", async ({
+  page,
+  context,
+  javaScriptEnabled,
+}) => {
+  test.skip(javaScriptEnabled, "with JavaScript the editor autosaves: drafts.spec covers its conflicts");
+  test.slow(); // a long flow of page loads and form posts
+  await signIn(page, users.alice);
+  await createStory(page, unique("Two windows"));
+  const chapter = unique("Chapter");
+  await addChapter(page, chapter);
+  await chapterLinks(page).filter({ hasText: chapter }).click();
+  const scenePath = await addScene(page, unique("Scene"));
+  const other = await context.newPage();
+  await other.goto(scenePath);
+
+  const editor = page.getByRole("form", { name: "Scene" });
+  await editor.getByLabel("Text").fill("Saved in the first window.");
+  await editor.getByRole("button", { name: "Save scene" }).click();
+  await expect(page.getByText("Saved", { exact: true })).toBeVisible();
+
+  const stale = other.getByRole("form", { name: "Scene" });
+  await stale.getByLabel("Text").fill("Written in the second window.");
+  await stale.getByRole("button", { name: "Save scene" }).click();
+  await expect(other.getByRole("alert")).toContainText("saved somewhere else");
+  await expect(stale.getByLabel("Text")).toHaveValue("Written in the second window.");
+  await page.reload();
+  await expect(editor.getByLabel("Text")).toHaveValue("Saved in the first window.");
+
+  // Saving again, knowingly, replaces it.
+  await stale.getByRole("button", { name: "Save scene" }).click();
+  await expect(other.getByText("Saved", { exact: true })).toBeVisible();
+  await page.reload();
+  await expect(editor.getByLabel("Text")).toHaveValue("Written in the second window.");
+});

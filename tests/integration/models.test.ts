@@ -3,7 +3,7 @@ import { type DatabaseHandle, setDatabase } from "~/db/connection.server";
 import { seedDemo } from "~/db/seed.server";
 import type { SignedIn } from "~/models/actor";
 import { addChapter, deleteChapter, getChapterForEditing, updateChapter } from "~/models/chapters.server";
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "~/models/errors";
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "~/models/errors";
 import { setLike } from "~/models/likes.server";
 import { createPost, FEED_PAGE_SIZE, getPost, isLikedBy, listFeed } from "~/models/posts.server";
 import { addReply } from "~/models/replies.server";
@@ -164,6 +164,33 @@ describe.each(testDatabases)("models on $name", (target) => {
         [first, 1],
       ]);
       expect(await failure(getSceneForEditing(alice, second))).toBeInstanceOf(NotFoundError);
+    });
+
+    it("refuses a scene save based on an old version, even when two race", async () => {
+      const { value: story } = await createStory(alice, { title: "Two tabs", summary: "" });
+      const { value: chapter } = await addChapter(alice, story.id, { title: "Only" });
+      const sceneId = (await addScene(alice, chapter.id, { title: "A" })).value.id;
+      const start = (await updateScene(alice, sceneId, { content: "start" })).value.updatedAt.toISOString();
+
+      // Two editors that loaded the same version save at once: one wins, the other is told.
+      const results = await Promise.allSettled([
+        updateScene(alice, sceneId, { content: "tab one", updatedAt: start }),
+        updateScene(alice, sceneId, { content: "tab two", updatedAt: start }),
+      ]);
+      const won = results.filter((r) => r.status === "fulfilled");
+      const lost = results.filter((r) => r.status === "rejected");
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      const conflict = (lost[0] as PromiseRejectedResult).reason as ConflictError<{ content: string }>;
+      expect(conflict).toBeInstanceOf(ConflictError);
+      expect(conflict.status).toBe(409);
+      const stored = (await getSceneForEditing(alice, sceneId)).scene.content;
+      expect(conflict.current.content).toBe(stored);
+      expect(["tab one", "tab two"]).toContain(stored);
+
+      // Without updatedAt the last write wins, as before.
+      await updateScene(alice, sceneId, { content: "blind" });
+      expect((await getSceneForEditing(alice, sceneId)).scene.content).toBe("blind");
     });
   });
 
