@@ -15,6 +15,7 @@ import {
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { getActor } from "~/auth/session.server";
+import { ClientCacheAgent } from "~/client/ClientCacheAgent";
 import stylesheet from "~/styles/app.css?url";
 
 // An inline icon: browsers stop asking for /favicon.ico (which would be a 404 on every page).
@@ -96,7 +97,13 @@ function NavBar() {
 }
 
 export default function App() {
-  return <Outlet />;
+  const user = useOptionalUser();
+  return (
+    <>
+      <Outlet />
+      <ClientCacheAgent userId={user?.id ?? null} />
+    </>
+  );
 }
 
 export function ErrorBoundary() {

@@ -9,6 +9,7 @@ import { pinoHttp } from "pino-http";
 import type { ViteDevServer } from "vite";
 import { ConfigError, parseConfig } from "../app/config.server";
 import { ensureRedis } from "./ensure-redis";
+import { flashPurgeCookie } from "./flash-purge";
 import { apiWriteLimit, crossSiteGuard } from "./security";
 
 /** What the app's entry.server.tsx exports for us besides the render function. */
@@ -126,6 +127,8 @@ app.get("/metrics", (_req, res) => {
 });
 
 app.use(crossSiteGuard);
+// A document POST's purged tags ride to the next page in a cookie (docs/client.md).
+app.use(flashPurgeCookie);
 app.use(apiWriteLimit(() => appEntry.cacheRedis(), API_WRITES_PER_MINUTE));
 
 if (devServer) {

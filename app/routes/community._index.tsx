@@ -3,6 +3,7 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { cachedClientLoader } from "~/client/cache/client-loader";
 import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { useResetAfterSuccess } from "~/components/useResetAfterSuccess";
 import { badIntent, formValues, handleForm } from "~/lib/forms.server";
@@ -28,6 +29,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
+
+// The browser keeps this page's data (docs/client.md): cached data at once, then fresh data.
+export const clientLoader = cachedClientLoader("routes/community._index");
 
 export async function action({ request }: ActionFunctionArgs) {
   const actor = await getActor(request);

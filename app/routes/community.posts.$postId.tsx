@@ -3,6 +3,7 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { cachedClientLoader } from "~/client/cache/client-loader";
 import { FormErrors, TextArea } from "~/components/Field";
 import { Paragraphs } from "~/components/Paragraphs";
 import { useResetAfterSuccess } from "~/components/useResetAfterSuccess";
@@ -43,6 +44,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
+
+// The browser keeps this page's data (docs/client.md): cached data at once, then fresh data.
+export const clientLoader = cachedClientLoader("routes/community.posts.$postId");
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const postId = postIdOf(params);
