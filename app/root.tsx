@@ -16,6 +16,7 @@ import {
 import type { ReactNode } from "react";
 import { getActor } from "~/auth/session.server";
 import { ClientCacheAgent } from "~/client/ClientCacheAgent";
+import { rootShouldRevalidate } from "~/client/root-revalidation";
 import stylesheet from "~/styles/app.css?url";
 
 // An inline icon: browsers stop asking for /favicon.ico (which would be a 404 on every page).
@@ -33,6 +34,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await getActor(request, context);
   return { user: actor ? { id: actor.id, name: actor.name, role: actor.role } : null };
 }
+
+// Plain navigations keep the root's data, so a cached page shows without a network round trip.
+export const shouldRevalidate = rootShouldRevalidate;
 
 /** The signed-in user as the root loader saw it, for any component. */
 export function useOptionalUser() {
