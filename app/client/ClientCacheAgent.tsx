@@ -2,6 +2,7 @@ import { PrefetchPageLinks, useLocation, useMatches, useNavigation, useRevalidat
 import { useEffect, useRef } from "react";
 import { isCacheableRoute } from "./cache/config";
 import { cacheKeyOf } from "./cache/data-url";
+import { setDisplayedKeys } from "./cache/displayed";
 import { documentTags } from "./cache/document-tags";
 import { onVisiblePurge } from "./cache/purge";
 import { localCache } from "./cache/runtime";
@@ -50,9 +51,12 @@ export function ClientCacheAgent({ userId }: { userId: number | null }) {
 
   useEffect(() => onVisiblePurge(() => revalidate.current()), []);
 
+  // What is on screen (before the stale refresh below, which must see the new page as shown).
+  const href = location.pathname + location.search;
   useEffect(() => {
     keepRoutes(matches.map((m) => m.id));
-  }, [matches]);
+    setDisplayedKeys(matches.filter((m) => isCacheableRoute(m.id)).map((m) => cacheKeyOf(href, m.id)));
+  }, [matches, href]);
 
   // Stale-while-revalidate: once a navigation answered from the cache has settled, fetch.
   // biome-ignore lint/correctness/useExhaustiveDependencies: each new location may have been served stale

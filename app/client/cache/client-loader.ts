@@ -1,6 +1,7 @@
 import type { ClientLoaderFunctionArgs } from "@remix-run/react";
 import type { CacheableRoute } from "./config";
 import { cacheKeyOf, routeDataUrl } from "./data-url";
+import { isDisplayed } from "./displayed";
 import { responseMetaOf } from "./response-meta";
 import { localCache } from "./runtime";
 import { currentScope } from "./scope";
@@ -8,8 +9,8 @@ import { markServedStale, takeForcedFresh } from "./stale-refresh";
 import { showTags } from "./visible-tags";
 
 /**
- * A route's `clientLoader`: cached data at once when the cache has it for this user (then the
- * agent revalidates), else the server's data, kept with the response's X-Cache-Tags. Not run on
+ * A route's `clientLoader`: on a navigation, cached data at once when the cache has it for this
+ * user (then the agent revalidates), else the server's data, kept with the response's X-Cache-Tags. Not run on
  * hydration: the server-rendered data is the freshest there is (the agent stores it instead).
  */
 export function cachedClientLoader<T = unknown>(routeId: CacheableRoute) {
@@ -17,7 +18,9 @@ export function cachedClientLoader<T = unknown>(routeId: CacheableRoute) {
     const key = cacheKeyOf(request.url, routeId);
     const cache = localCache();
     const scope = currentScope();
-    if (cache && scope && !takeForcedFresh(key)) {
+    // Only a navigation to another page answers from the cache; a revalidation always fetches.
+    const forced = takeForcedFresh(key);
+    if (cache && scope && !forced && !isDisplayed(key)) {
       const hit = cache.get(scope, key);
       if (hit) {
         showTags(routeId, hit.tags);
