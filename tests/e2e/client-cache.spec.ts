@@ -151,6 +151,34 @@ test.describe("client cache (JavaScript)", () => {
     expect(await page.evaluate((key) => localStorage.getItem(key), drafts)).toBe("kept");
   });
 
+  test("logging out without JavaScript clears the cache on the next JavaScript page", async ({
+    browser,
+    context,
+    page,
+    baseURL,
+  }) => {
+    await signIn(page, users.alice);
+    await visit(page, "/studio", "user:1:stories");
+    const noJs = await browser.newContext({
+      baseURL,
+      javaScriptEnabled: false,
+      storageState: { cookies: await context.cookies(), origins: [] },
+    });
+    try {
+      const plain = await noJs.newPage();
+      await plain.goto("/");
+      await plain.getByRole("button", { name: "Log out" }).click();
+      await expect(plain.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
+      await context.clearCookies();
+      await context.addCookies(await noJs.cookies());
+    } finally {
+      await noJs.close();
+    }
+    await page.goto("/community");
+    // The page is anonymous now: the owner changed, so alice's entries are gone.
+    await expect.poll(async () => withTag(await entries(page), "user:1:stories").length).toBe(0);
+  });
+
   test("cached data renders at once on back-navigation, then the fresh data replaces it", async ({ page }) => {
     await signIn(page, users.bob);
     const title = unique("Back and forth");
