@@ -1,5 +1,5 @@
 import { decodeData, encodeData } from "./codec";
-import { CACHE_PREFIX, ENTRY_PREFIX, LRU_KEY } from "./config";
+import { ENTRY_PREFIX, LRU_KEY } from "./config";
 import { keysWithPrefix, type StorageLike } from "./storage-like";
 
 export interface LocalCacheOptions {
@@ -215,9 +215,4 @@ export class LocalCache {
 
 function sizeOf(key: string, value: string): number {
   return (key.length + value.length) * 2;
-}
-
-/** Whether a storage key belongs to the cache (tests use it to look without knowing the layout). */
-export function isCacheKey(key: string): boolean {
-  return key.startsWith(CACHE_PREFIX);
 }

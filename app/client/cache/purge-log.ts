@@ -15,9 +15,4 @@ export class PurgeLog {
   bypassing(): boolean {
     return this.now() - this.last < this.windowMs;
   }
-
-  /** Whether a purge happened at or after `time` (a response started before it may be stale). */
-  purgedSince(time: number): boolean {
-    return this.last >= time;
-  }
 }
