@@ -8,7 +8,7 @@ import playwrightConfig from "../../playwright.config";
 import { startServer } from "../../tests/support/server-process";
 
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 300);
 const print = (label: string, value: string) => console.log(`${label.padEnd(50)} ${value}`);
 
