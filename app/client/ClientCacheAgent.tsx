@@ -41,7 +41,8 @@ export function ClientCacheAgent({ userId }: { userId: number | null }) {
     const cache = localCache();
     const scope = currentScope();
     for (const match of first.matches) {
-      if (!isCacheableRoute(match.id)) continue;
+      // An error page (the loader threw) has no data to keep.
+      if (!isCacheableRoute(match.id) || match.data === undefined) continue;
       showTags(match.id, tags);
       if (cache && scope && tags && tags.length > 0) {
         cache.set(scope, cacheKeyOf(first.href, match.id), match.data, tags);

@@ -10,8 +10,9 @@ import { showTags } from "./visible-tags";
 
 /**
  * A route's `clientLoader`: on a navigation, cached data at once when the cache has it for this
- * user (then the agent revalidates), else the server's data, kept with the response's X-Cache-Tags. Not run on
- * hydration: the server-rendered data is the freshest there is (the agent stores it instead).
+ * user (then the agent revalidates), else the server's data, kept with the response's
+ * X-Cache-Tags. Not run on hydration: the server-rendered data is the freshest there is (the
+ * agent stores it instead).
  */
 export function cachedClientLoader<T = unknown>(routeId: CacheableRoute) {
   return async function clientLoader({ request, serverLoader }: ClientLoaderFunctionArgs): Promise<T> {
