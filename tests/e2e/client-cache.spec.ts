@@ -67,12 +67,38 @@ test.describe("client cache (JavaScript)", () => {
 
     const before = await entries(tabA);
     const clickedAt = await tabA.evaluate(() => Date.now());
+    // Tab B notes (epoch ms, sub-ms) the first animation frame that shows another count.
+    const changed = tabB.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const text = () => document.querySelector('[data-testid="like-count"]')?.textContent;
+          const first = text();
+          const frame = () => {
+            if (text() !== first) resolve(performance.timeOrigin + performance.now());
+            else requestAnimationFrame(frame);
+          };
+          requestAnimationFrame(frame);
+        }),
+    );
     const response = tabA.waitForResponse(
       (r) => r.request().method() === "POST" && r.url().includes(`/community/posts/${liked}`),
     );
     await tabA.getByRole("button", { name: "Like", exact: true }).click();
     expect((await response).headers()["x-cache-invalidate"]).toContain(`post:${liked}`);
-    await expect(likeCount(tabB)).toHaveText("1 like", { timeout: 500 });
+    await expect(likeCount(tabB)).toHaveText("1 like");
+    // From the moment tab A had the response headers (the purge) to tab B's frame: ≤ 500 ms.
+    const purgedAt = await tabA.evaluate((id) => {
+      const [entry] = performance
+        .getEntriesByType("resource")
+        .filter(
+          (e) => e.name.includes(`/community/posts/${id}.data`) && !e.name.includes("_routes"),
+        ) as PerformanceResourceTiming[];
+      return entry ? performance.timeOrigin + entry.responseStart : Number.NaN;
+    }, liked);
+    const delay = (await changed) - purgedAt;
+    test.info().annotations.push({ type: "purge → other tab", description: `${delay.toFixed(1)} ms` });
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThanOrEqual(500);
     expect(await tabB.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 
     const after = await entries(tabA);
