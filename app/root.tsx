@@ -35,7 +35,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { user: actor ? { id: actor.id, name: actor.name, role: actor.role } : null };
 }
 
-// Plain navigations keep the root's data, so a cached page shows without a network round trip.
+// Only submissions reload the root: a cached page then shows without a network round trip.
 export const shouldRevalidate = rootShouldRevalidate;
 
 /** The signed-in user as the root loader saw it, for any component. */
