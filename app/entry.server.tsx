@@ -4,6 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { cacheScopeOf, documentTagsTiming } from "./cache/client-hints.server";
 import { PRIVATE_NO_STORE } from "./cache/headers";
 import { metricsAsPrometheus as cacheMetricsAsPrometheus } from "./cache/metrics.server";
 import { ReadLog } from "./cache/read-log";
@@ -49,9 +50,10 @@ function markPersonal(request: Request, headers: Headers) {
   }
 }
 
-export const handleDataRequest: HandleDataRequestFunction = (response, { request, context }) => {
+export const handleDataRequest: HandleDataRequestFunction = async (response, { request, context }) => {
   markPersonal(request, response.headers);
   context.reads?.applyTo(response.headers);
+  response.headers.set("X-Cache-Scope", await cacheScopeOf(request));
   return response;
 };
 
@@ -64,6 +66,8 @@ export default function handleRequest(
 ) {
   markPersonal(request, responseHeaders);
   loadContext.reads?.applyTo(responseHeaders);
+  const tagsTiming = documentTagsTiming(loadContext.reads);
+  if (tagsTiming) responseHeaders.append("Server-Timing", tagsTiming);
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");
   return new Promise((resolve, reject) => {
     let shellRendered = false;

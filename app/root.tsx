@@ -15,6 +15,8 @@ import {
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { getActor } from "~/auth/session.server";
+import { ClientCacheAgent } from "~/client/ClientCacheAgent";
+import { rootShouldRevalidate } from "~/client/root-revalidation";
 import stylesheet from "~/styles/app.css?url";
 
 // An inline icon: browsers stop asking for /favicon.ico (which would be a 404 on every page).
@@ -32,6 +34,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await getActor(request, context);
   return { user: actor ? { id: actor.id, name: actor.name, role: actor.role } : null };
 }
+
+// Only submissions reload the root: a cached page then shows without a network round trip.
+export const shouldRevalidate = rootShouldRevalidate;
 
 /** The signed-in user as the root loader saw it, for any component. */
 export function useOptionalUser() {
@@ -96,7 +101,13 @@ function NavBar() {
 }
 
 export default function App() {
-  return <Outlet />;
+  const user = useOptionalUser();
+  return (
+    <>
+      <Outlet />
+      <ClientCacheAgent userId={user?.id ?? null} />
+    </>
+  );
 }
 
 export function ErrorBoundary() {

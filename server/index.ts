@@ -10,6 +10,7 @@ import { pinoHttp } from "pino-http";
 import type { ViteDevServer } from "vite";
 import { ConfigError, parseConfig } from "../app/config.server";
 import { ensureRedis } from "./ensure-redis";
+import { flashPurgeCookie } from "./flash-purge";
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
 import { apiWriteLimit, crossSiteGuard } from "./security";
 
@@ -139,6 +140,8 @@ app.get("/metrics", (_req, res) => {
 });
 
 app.use(crossSiteGuard);
+// A document POST's purged tags ride to the next page in a cookie (docs/client.md).
+app.use(flashPurgeCookie);
 app.use(apiWriteLimit(() => appEntry.cacheRedis(), API_WRITES_PER_MINUTE));
 
 const warmQueue = appEntry.warmQueueHandle()?.queue;

@@ -48,6 +48,13 @@ async function readActor(request: Request, context: RequestContext): Promise<Act
   return (await sessionUser.read({ userId }, { userId, log: context?.reads })).value;
 }
 
+/** The user id in the request's session cookie (signature checked, user not loaded), or null. */
+export async function sessionUserId(request: Request): Promise<number | null> {
+  const session = await sessionStorage().getSession(request.headers.get("Cookie"));
+  const userId = session.get("userId");
+  return typeof userId === "number" ? userId : null;
+}
+
 /** For pages: the signed-in user, or a redirect to /login that comes back here afterwards. */
 export async function requireUser(request: Request, context?: RequestContext): Promise<SignedIn> {
   const actor = await getActor(request, context);

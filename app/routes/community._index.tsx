@@ -3,6 +3,7 @@ import { data } from "@remix-run/node";
 import { Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
 import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { cachedClientLoader } from "~/client/cache/client-loader";
 import { failureFor } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";
 import { useOverlay } from "~/client/optimistic/useOverlay";
@@ -34,6 +35,9 @@ export const headers: HeadersFunction = ({ loaderHeaders, actionHeaders }) =>
   withActionInvalidation(loaderHeaders, actionHeaders);
 
 export const clientAction = inlineFailures;
+
+// The browser keeps this page's data (docs/client.md): cached data at once, then fresh data.
+export const clientLoader = cachedClientLoader("routes/community._index");
 
 export async function action({ request }: ActionFunctionArgs) {
   const actor = await getActor(request);

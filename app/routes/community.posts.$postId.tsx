@@ -3,6 +3,7 @@ import { data } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
 import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { cachedClientLoader } from "~/client/cache/client-loader";
 import { failureFor } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";
 import { LikeButton } from "~/components/LikeButton";
@@ -49,6 +50,9 @@ export const headers: HeadersFunction = ({ loaderHeaders, actionHeaders }) =>
   withActionInvalidation(loaderHeaders, actionHeaders);
 
 export const clientAction = inlineFailures;
+
+// The browser keeps this page's data (docs/client.md): cached data at once, then fresh data.
+export const clientLoader = cachedClientLoader("routes/community.posts.$postId");
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const postId = postIdOf(params);

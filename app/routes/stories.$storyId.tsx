@@ -3,6 +3,7 @@ import { data } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
 import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { cachedClientLoader } from "~/client/cache/client-loader";
 import { Paragraphs } from "~/components/Paragraphs";
 import { rethrowForPage } from "~/lib/forms.server";
 import { idParam } from "~/lib/http.server";
@@ -38,6 +39,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
+
+// The browser keeps this page's data (docs/client.md): cached data at once, then fresh data.
+export const clientLoader = cachedClientLoader("routes/stories.$storyId");
 
 export default function ReadStory() {
   const { story, chapters } = useLoaderData<typeof loader>();

@@ -3,6 +3,7 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { cachedClientLoader } from "~/client/cache/client-loader";
 import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
 import { badIntent, formValues, handleForm } from "~/lib/forms.server";
@@ -12,6 +13,9 @@ import { studioStories } from "~/queries/index.server";
 export const meta: MetaFunction = () => [{ title: "Studio — Quill" }];
 
 export const headers: HeadersFunction = () => PRIVATE_NO_STORE;
+
+// The browser keeps this page's data (docs/client.md): cached data at once, then fresh data.
+export const clientLoader = cachedClientLoader("routes/studio._index");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);

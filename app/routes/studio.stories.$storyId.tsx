@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunct
 import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { PRIVATE_NO_STORE } from "~/cache/headers";
+import { cachedClientLoader } from "~/client/cache/client-loader";
 import { type ActionFailure, failureFor, failureMessages } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";
 import { useOptimisticOrder } from "~/client/optimistic/useOptimisticOrder";
@@ -25,6 +26,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export const headers: HeadersFunction = ({ actionHeaders }) => withActionInvalidation(PRIVATE_NO_STORE, actionHeaders);
 
 export const clientAction = inlineFailures;
+
+// The browser keeps this page's data (docs/client.md): cached data at once, then fresh data.
+export const clientLoader = cachedClientLoader("routes/studio.stories.$storyId");
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
