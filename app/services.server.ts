@@ -6,6 +6,7 @@ import { config } from "~/config.server";
 import { currentDatabase, type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
 import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
 import { logger } from "~/lib/logger.server";
+import { withTimeout } from "~/lib/with-timeout";
 import { evictionPolicyProblems } from "~/queue/eviction-policy.server";
 import { closeWarmQueue, openWarmQueue, warmQueueHandle, warmQueueStatus } from "~/queue/warm-queue.server";
 
@@ -107,11 +108,4 @@ export async function readiness(): Promise<Readiness> {
 
 function round(ms: number) {
   return Math.round(ms * 100) / 100;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
-  ]);
 }

@@ -5,6 +5,7 @@ import { queryRegistry } from "~/cache/define-query.server";
 import { type ReadRef, recentReads } from "~/cache/recent-reads.server";
 import { failFastOptions, redactUrl } from "~/cache/redis.server";
 import { logger } from "~/lib/logger.server";
+import { withTimeout } from "~/lib/with-timeout";
 import { WARM_JOB, type WarmJobData, warmQueueName } from "./warm-job";
 import { warmCounters } from "./warm-metrics.server";
 
@@ -197,14 +198,4 @@ export function warmAfterPurge(tags: readonly string[], purgedAt = Date.now()): 
 /** Waits for the warming requests still being queued (shutdown, tests). */
 export async function settleWarming(): Promise<void> {
   await Promise.allSettled([...inFlight()]);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
