@@ -166,4 +166,7 @@ app.all(
 server = app.listen(cfg.port, cfg.host, () => {
   logger.info(`Listening on http://localhost:${cfg.port} (${cfg.env})`);
 });
-server.keepAliveTimeout = 5_000;
+// Longer than any client's idle keep-alive, so a client never reuses a socket we are closing
+// (ECONNRESET on its next request); headersTimeout must exceed it.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;

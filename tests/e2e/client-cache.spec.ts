@@ -241,7 +241,8 @@ test.describe("client cache (JavaScript)", () => {
     const writer = await context.newPage();
     await writer.goto("/");
 
-    await page.goto("/community");
+    // Hydrated first: a hover before hydration has no listener to prefetch it.
+    await visit(page, "/community", "community:feed");
     const dataRequests: string[] = [];
     page.on("request", (r) => {
       if (r.url().includes(".data")) dataRequests.push(r.url());
