@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { type JobsOptions, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { queryRegistry } from "~/cache/define-query.server";
-import { type ReadRef, recentReads } from "~/cache/recent-reads.server";
+import { encodeRead, type ReadRef, recentReads } from "~/cache/recent-reads.server";
 import { failFastOptions, redactUrl } from "~/cache/redis.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
@@ -103,9 +103,7 @@ export function invalidRead(read: ReadRef): string | undefined {
 
 /** At most one running and one waiting job per key: BullMQ deduplication on this id. */
 function dedupId(read: ReadRef): string {
-  return createHash("sha1")
-    .update(JSON.stringify([read.query, read.args, read.userId ?? null]))
-    .digest("base64url");
+  return createHash("sha1").update(encodeRead(read)).digest("base64url");
 }
 
 /**
