@@ -110,6 +110,19 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   };
 }
 
+/** For entry points: the configuration, or exit 1 with a message naming the bad variable. */
+export function parseConfigOrExit(): Config {
+  try {
+    return parseConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 let cached: Config | undefined;
 
 /** The process's configuration, parsed on first use. */

@@ -8,7 +8,7 @@ import express from "express";
 import type { Redis } from "ioredis";
 import { pinoHttp } from "pino-http";
 import type { ViteDevServer } from "vite";
-import { ConfigError, parseConfig } from "../app/config.server";
+import { parseConfigOrExit } from "../app/config.server";
 import { ensureRedis } from "./ensure-redis";
 import { flashPurgeCookie } from "./flash-purge";
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
@@ -30,16 +30,7 @@ interface AppEntry {
 const SHUTDOWN_GRACE_MS = 10_000;
 const API_WRITES_PER_MINUTE = 600;
 
-let cfg: ReturnType<typeof parseConfig>;
-try {
-  cfg = parseConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const cfg = parseConfigOrExit();
 
 // Logger after config: it reads LOG_LEVEL through the validated configuration.
 const { logger } = await import("../app/lib/logger.server");

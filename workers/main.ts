@@ -1,7 +1,7 @@
 // `npm run worker`: the warming worker, its schedule and the outbox relay, without the web server
 // (run the web server with WORKERS=off, or alongside it for more warming capacity). It runs the
 // same build as the server (`npm run build` first), so both share the queries' code.
-import { ConfigError, parseConfig } from "../app/config.server";
+import { parseConfigOrExit } from "../app/config.server";
 
 interface WorkerEntry {
   startServices(options: { role: "worker" }): Promise<void>;
@@ -9,16 +9,7 @@ interface WorkerEntry {
   startWorkers(): { stop(): Promise<void> };
 }
 
-let cfg: ReturnType<typeof parseConfig>;
-try {
-  cfg = parseConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const cfg = parseConfigOrExit();
 if (!cfg.databaseUrl) {
   console.error(
     "npm run worker needs DATABASE_URL: the embedded database (PGlite) belongs to one process, so " +

@@ -1,9 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, type RunningServer, startServer } from "../support/server-process";
+import { freePort, type RunningServer, redisServerAvailable, startServer } from "../support/server-process";
 
 /** A PATH that has node but no redis-server, to play a machine without Redis. */
 function pathWithoutRedis(): string {
@@ -11,15 +10,6 @@ function pathWithoutRedis(): string {
   symlinkSync(process.execPath, path.join(dir, "node"));
   return dir;
 }
-
-const redisServerAvailable = (() => {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe("the HTTP server process", () => {
   let server: RunningServer | undefined;

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { invalidate } from "~/cache/invalidate.server";
@@ -12,7 +12,14 @@ import { communityPost } from "~/queries/index.server";
 import { closeWarmQueue, openWarmQueue, warmQueue } from "~/queue/warm-queue.server";
 import { enableCache, waitFor } from "../support/cache";
 import { createScratchPostgres } from "../support/databases";
-import { freePort, type RunningServer, startServer } from "../support/server-process";
+import {
+  freePort,
+  type RunningServer,
+  redisServerAvailable,
+  type SpawnedScript,
+  spawnScript,
+  startServer,
+} from "../support/server-process";
 
 /**
  * Warming across real processes: the web server with its inline worker over HTTP, the server with
@@ -21,14 +28,6 @@ import { freePort, type RunningServer, startServer } from "../support/server-pro
  */
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const redisServerAvailable = (() => {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 async function signIn(url: string, email: string): Promise<string> {
   const response = await fetch(`${url}/login`, {
@@ -155,28 +154,18 @@ describe.runIf(postgresUrl)("npm run worker, killed or stopped while a job runs 
   let scratch: { url: string; drop(): Promise<void> };
   let handle: DatabaseHandle;
   let locker: postgres.Sql;
-  let worker: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+  let worker: SpawnedScript | undefined;
 
-  function startWorker(env: Record<string, string> = {}) {
-    const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
-      env: {
-        ...process.env,
-        DATABASE_URL: scratch.url,
-        REDIS_URL: redisUrl,
-        LOG_LEVEL: "info",
-        WARM_INTERVAL: "0",
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  async function startWorker(env: Record<string, string> = {}) {
+    const started = spawnScript("workers/main.ts", {
+      DATABASE_URL: scratch.url,
+      REDIS_URL: redisUrl,
+      LOG_LEVEL: "info",
+      WARM_INTERVAL: "0",
+      ...env,
     });
-    let output = "";
-    child.stdout?.on("data", (chunk) => (output += chunk));
-    child.stderr?.on("data", (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const started = { child, output: () => output, exited };
-    return waitFor(() => /warming worker and outbox relay running/.test(output), 30_000, "the worker").then(
-      () => started,
-    );
+    await waitFor(() => /warming worker and outbox relay running/.test(started.output()), 30_000, "the worker");
+    return started;
   }
 
   /** Holds an exclusive lock on `posts`: a warming job that loads a post waits on it. */
@@ -232,15 +221,9 @@ describe.runIf(postgresUrl)("npm run worker, killed or stopped while a job runs 
   });
 
   it("refuses to run on the embedded database, saying why", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
-      env: { ...process.env, DATABASE_URL: "" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let output = "";
-    child.stderr?.on("data", (chunk) => (output += chunk));
-    const code = await new Promise((resolve) => child.once("exit", resolve));
-    expect(code).toBe(1);
-    expect(output).toMatch(/npm run worker needs DATABASE_URL/);
+    const refused = spawnScript("workers/main.ts", { DATABASE_URL: "" });
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toMatch(/npm run worker needs DATABASE_URL/);
   });
 
   it("runs a job again after its worker was SIGKILLed mid-job (stalled-job recovery): nothing lost", async () => {

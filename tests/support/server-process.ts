@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -17,6 +17,36 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether `redis-server` is installed (tests that start their own Redis need it). */
+export const redisServerAvailable = (() => {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export interface SpawnedScript {
+  child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs one of the project's TypeScript entry points (through tsx) with `env` over ours. */
+export function spawnScript(script: string, env: Record<string, string>, args: string[] = []): SpawnedScript {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
 export interface RunningServer {
   child: ChildProcess;
   url: string;
@@ -32,22 +62,11 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "quill-server-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts", ...args], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      DATABASE_URL: "",
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => (output += chunk));
-  child.stderr?.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const { child, output, exited } = spawnScript(
+    "server/index.ts",
+    { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "info", ...env },
+    args,
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   let finished = false;
@@ -63,7 +82,7 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   return {
     child,
     url,
-    output: () => output,
+    output,
     exited,
     async stop(signal = "SIGTERM") {
       if (!finished) child.kill(signal);
