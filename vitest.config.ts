@@ -6,7 +6,8 @@ export default defineConfig({
   resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
   test: {
     include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
-    globalSetup: ["tests/support/build-once.ts"],
+    // VITEST_BUILD=0 skips the build, for runs of tests that start no server (test:property, test:bugs).
+    globalSetup: process.env.VITEST_BUILD === "0" ? [] : ["tests/support/build-once.ts"],
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,

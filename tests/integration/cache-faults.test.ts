@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,27 +18,23 @@ import { createStory, updateStory } from "~/models/stories.server";
 import { authenticate } from "~/models/users.server";
 import { storyReading } from "~/queries/index.server";
 import { enableCache, waitFor } from "../support/cache";
-import { freePort } from "../support/server-process";
+import { freePort, redisServerAvailable } from "../support/server-process";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 
 /**
- * Redis dies (SIGKILL) or freezes (SIGSTOP) while reads run: every read still answers, within the
- * command timeout plus database time, and a write made during the outage is never followed by a
- * stale read once Redis is back — even though Redis comes back with its old entries (AOF on).
+ * Redis dies (SIGKILL), freezes (SIGSTOP) or is cut off with its packets lost (a proxy that
+ * swallows them) while reads run: every read still answers, within the command timeout plus
+ * database time; while the breaker is open not one command leaves the process; and a write made
+ * during the outage is never followed by a stale read once Redis is back — even though Redis comes
+ * back with its old entries (AOF on) or never saw the purge at all.
  */
-const hasRedisServer = (() => {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** A request must answer within the command timeout (250 ms) plus database time; we allow 1 s. */
 const ANSWER_WITHIN_MS = 1000;
 
-describe.runIf(hasRedisServer)("cache faults (a Redis of the test's own)", () => {
+describe.runIf(redisServerAvailable)("cache faults (a Redis of the test's own, behind a proxy)", () => {
   let port: number;
+  let proxy: TcpProxy;
   let dir: string;
   let redis: ChildProcess | undefined;
   let handle: DatabaseHandle;
@@ -104,7 +100,8 @@ describe.runIf(hasRedisServer)("cache faults (a Redis of the test's own)", () =>
     handle = await openDatabase({ memory: true });
     setDatabase(handle);
     await seedDemo(handle.db);
-    await enableCache(handle, `redis://127.0.0.1:${port}`);
+    proxy = await startTcpProxy(port);
+    await enableCache(handle, `redis://127.0.0.1:${proxy.port}`);
     alice = (await authenticate({ email: "alice@example.com", password: "password" })) as SignedIn;
     storyId = (await createStory(alice, { title: "Faults" })).value.id;
     await updateStory(alice, storyId, { status: "published" });
@@ -116,6 +113,7 @@ describe.runIf(hasRedisServer)("cache faults (a Redis of the test's own)", () =>
     redis?.kill("SIGCONT");
     redis?.kill("SIGKILL");
     await disconnectCacheRedis();
+    await proxy?.close();
     setDatabase(undefined);
     await handle?.close();
   });
@@ -179,5 +177,81 @@ describe.runIf(hasRedisServer)("cache faults (a Redis of the test's own)", () =>
     }
     expect(cacheAvailability().forReads()).toBeDefined();
     for (let i = 0; i < 20; i++) expect(await content()).toBe("written while Redis was frozen");
+  }, 30_000);
+  /** Reads until this instance uses Redis again; every read on the way must show `expected`. */
+  async function readUntilBack(expected: string) {
+    const until = Date.now() + 5000;
+    while (Date.now() < until && !cacheAvailability().forReads()) {
+      expect(await content()).toBe(expected);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(cacheAvailability().forReads()).toBeDefined();
+  }
+
+  it("opens the breaker when Redis stops answering; while open, reads send Redis nothing", async () => {
+    await readUntilBack((await content()) as string);
+    await storyReading.read({ storyId });
+    expect((await storyReading.read({ storyId })).status).toBe("hit");
+
+    proxy.mode = "blackhole";
+    const cutAt = performance.now();
+    // Each read waits out the command timeout until the third failure opens the breaker.
+    let reads = 0;
+    while (cacheAvailability().state().breaker !== "open" && reads < 10) {
+      expect((await storyReading.read({ storyId })).status).toBe("bypass");
+      reads += 1;
+    }
+    expect(cacheAvailability().state().breaker).toBe("open");
+    const openedAt = performance.now();
+    expect(openedAt - cutAt).toBeLessThan(ANSWER_WITHIN_MS * 1.5);
+
+    // Open for 1 s: reads in the next 600 ms go straight to the database, sending Redis nothing.
+    proxy.sentBytes = 0;
+    let open = 0;
+    while (performance.now() - openedAt < 600) {
+      const started = performance.now();
+      const read = await storyReading.read({ storyId });
+      expect(read.status).toBe("bypass");
+      expect(performance.now() - started).toBeLessThan(200);
+      open += 1;
+    }
+    expect(open).toBeGreaterThan(5);
+    expect(proxy.sentBytes).toBe(0);
+
+    // After its open time one probe goes through (and fails): the breaker opens again.
+    await new Promise((r) => setTimeout(r, 1100 - (performance.now() - openedAt)));
+    await storyReading.read({ storyId });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(proxy.sentBytes).toBeGreaterThan(0);
+    expect(cacheAvailability().state().breaker).toBe("open");
+
+    proxy.mode = "pass";
+    proxy.dropConnections();
+    await waitFor(() => cacheAvailability().state().recovering, 2000, "the instance to see the drop");
+    await readUntilBack((await content()) as string);
+  }, 30_000);
+
+  it("keeps a purge lost with the socket in the outbox, and replays it before any cached read", async () => {
+    await updateScene(alice, sceneId, { content: "before the partition" });
+    await readUntilBack("before the partition");
+    await storyReading.read({ storyId });
+    expect((await storyReading.read({ storyId })).status).toBe("hit");
+
+    // The partition swallows the purge: Redis keeps the old entry under tokens that still match.
+    proxy.mode = "blackhole";
+    const started = performance.now();
+    await updateScene(alice, sceneId, { content: "written during the partition" });
+    expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS);
+    expect(await outboxBacklog()).toBeGreaterThan(0);
+    expect(await content()).toBe("written during the partition");
+
+    // The connection drops and comes back: the outbox is replayed before any read uses Redis.
+    proxy.mode = "pass";
+    proxy.dropConnections();
+    await waitFor(() => cacheAvailability().state().recovering, 2000, "the instance to see the drop");
+    await readUntilBack("written during the partition");
+    expect(await outboxBacklog()).toBe(0);
+    for (let i = 0; i < 5; i++) expect(await content()).toBe("written during the partition");
+    expect((await storyReading.read({ storyId })).status).toBe("hit");
   }, 30_000);
 });

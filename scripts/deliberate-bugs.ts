@@ -1,0 +1,191 @@
+// `npm run test:bugs [-- --runs 20] [--only name,name] [--list]`: breaks the code on purpose, one known
+// bug at a time, and runs the tests that must catch it, `runs` times each. Prints, per bug, how many
+// runs failed (caught) — the detection rate of docs/testing.md. Each bug is applied to a copy of
+// the working tree under a temp dir, never to the tree itself.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+interface Bug {
+  name: string;
+  what: string;
+  file: string;
+  /** Exact text to replace (must occur once) and its broken replacement. */
+  find: string;
+  replace: string;
+  /** The test files that must catch it. */
+  tests: string[];
+  /** The tests start the built server: build the broken copy first. */
+  build?: boolean;
+}
+
+export const bugs: Bug[] = [
+  {
+    name: "lookup-no-compare",
+    what: "lookup serves an entry without comparing its tokens",
+    file: "app/cache/tagged-store.server.ts",
+    find: "return valid ? { payload: envelope.p, tokens, purged: false } : { payload: null, tokens, purged: true };",
+    replace: "return { payload: envelope.p, tokens, purged: !valid };",
+    tests: ["tests/integration/cache-race.property.test.ts"],
+  },
+  {
+    name: "tokens-after-load",
+    what: "tokens captured after the load instead of before",
+    file: "app/cache/query-cache.server.ts",
+    find: "      const loaded = await this.load(spec, args, context);\n      const freshMs",
+    replace:
+      "      const loaded = await this.load(spec, args, context);\n      tokens = (await store.lookup(key, tags)).tokens;\n      const freshMs",
+    tests: ["tests/integration/cache-race.property.test.ts"],
+  },
+  {
+    name: "no-outbox-row",
+    what: "no outbox row written",
+    file: "app/cache/invalidate.server.ts",
+    find: "    const [row] = await tx\n      .insert(cachePurgeOutbox)\n      .values({ tags: [...new Set(change.tags)] })\n      .returning({ id: cachePurgeOutbox.id });",
+    replace: "    const row = undefined as { id: number } | undefined;",
+    tests: ["tests/integration/cache-faults.test.ts"],
+  },
+  {
+    name: "like-no-post-tag",
+    what: "a like no longer purges post:ID",
+    file: "app/models/likes.server.ts",
+    find: "tags: [tags.post(postId), tags.communityFeed()]",
+    replace: "tags: [tags.communityFeed()]",
+    tests: ["tests/integration/tag-coverage.test.ts"],
+    build: true,
+  },
+  {
+    name: "publish-no-published-tag",
+    what: "publishing no longer purges stories:published",
+    file: "app/models/stories.server.ts",
+    find: "tags.userStories(story.authorId), tags.publishedStories()],",
+    replace: "tags.userStories(story.authorId)],",
+    tests: ["tests/integration/tag-coverage.test.ts"],
+    build: true,
+  },
+  {
+    name: "post-no-feed-tag",
+    what: "a new post no longer purges community:feed",
+    file: "app/models/posts.server.ts",
+    find: "tags: [tags.communityFeed(), tags.post(row.id)]",
+    replace: "tags: [tags.post(row.id)]",
+    tests: ["tests/integration/tag-coverage.test.ts"],
+    build: true,
+  },
+  {
+    name: "breaker-never-opens",
+    what: "the circuit breaker never opens",
+    file: "app/cache/circuit-breaker.ts",
+    find: '  trip(): void {\n    this.state = "open";',
+    replace: "  trip(): void {",
+    tests: ["tests/integration/cache-faults.test.ts"],
+  },
+  {
+    name: "liked-key-without-user",
+    what: "community.post.liked keys without the user id",
+    file: "app/queries/index.server.ts",
+    find: '  scope: "user",\n  value: z.boolean(),',
+    replace: '  scope: "public",\n  value: z.boolean(),',
+    tests: ["tests/integration/tag-coverage.test.ts"],
+    build: true,
+  },
+  {
+    name: "trylock-always-wins",
+    what: "tryLock always wins (no cross-instance lock)",
+    file: "app/cache/tagged-store.server.ts",
+    find: '    return (await this.redis.set(this.keys.lock(key), token, "PX", ttlMs, "NX")) === "OK" ? token : null;',
+    replace: '    await this.redis.set(this.keys.lock(key), token, "PX", ttlMs);\n    return token;',
+    tests: ["tests/integration/cache-instances.test.ts"],
+  },
+];
+
+const root = path.resolve(import.meta.dirname, "..");
+
+/** A copy of the working tree (tracked and new files), sharing node_modules. */
+function copyTree(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "deliberate-bug-"));
+  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: root, encoding: "utf8" })
+    .split("\0")
+    .filter((f) => f && existsSync(path.join(root, f)));
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    cpSync(path.join(root, file), path.join(dir, file));
+  }
+  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
+}
+
+function apply(dir: string, bug: Bug) {
+  const file = path.join(dir, bug.file);
+  const source = readFileSync(file, "utf8");
+  const at = source.indexOf(bug.find);
+  if (at < 0 || source.indexOf(bug.find, at + 1) >= 0) {
+    throw new Error(`${bug.name}: the text to break was not found exactly once in ${bug.file}; update this script`);
+  }
+  writeFileSync(file, source.replace(bug.find, bug.replace));
+}
+
+function runTests(dir: string, tests: string[]): { ok: boolean; output: string } {
+  const result = spawnSync("npx", ["vitest", "run", ...tests], {
+    cwd: dir,
+    encoding: "utf8",
+    // A bug that needs a build got one (below); the others need none.
+    env: { ...process.env, LOG_LEVEL: "silent", VITEST_BUILD: "0" },
+    timeout: 10 * 60_000,
+  });
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+}
+
+function build(dir: string) {
+  execFileSync("npx", ["remix", "vite:build", "--logLevel", "error"], { cwd: dir, stdio: "ignore" });
+}
+
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "20" }, only: { type: "string" }, list: { type: "boolean" } },
+});
+if (values.list) {
+  for (const bug of bugs) console.log(`${bug.name.padEnd(26)} ${bug.what}`);
+  process.exit(0);
+}
+const runs = Number(values.runs);
+const chosen = values.only ? bugs.filter((b) => values.only?.split(",").includes(b.name)) : bugs;
+if (chosen.length === 0) throw new Error(`no bug named ${values.only}; --list shows them`);
+
+// The same tests must pass on the unbroken code, or "caught" would mean nothing.
+const baseline = copyTree();
+const baselineTests = [...new Set(chosen.flatMap((b) => b.tests))];
+if (chosen.some((b) => b.build)) build(baseline);
+const clean = runTests(baseline, baselineTests);
+rmSync(baseline, { recursive: true, force: true });
+if (!clean.ok) {
+  console.error(clean.output);
+  throw new Error("the tests fail on the unbroken code: fix them first");
+}
+console.log(`unbroken code: ${baselineTests.join(", ")} pass\n`);
+
+const rows: string[] = [];
+let missed = 0;
+for (const bug of chosen) {
+  const dir = copyTree();
+  try {
+    apply(dir, bug);
+    if (bug.build) build(dir);
+    let caught = 0;
+    for (let i = 1; i <= runs; i++) {
+      const { ok, output } = runTests(dir, bug.tests);
+      if (!ok) caught += 1;
+      else if (i === 1) console.log(output.split("\n").slice(-12).join("\n"));
+      process.stdout.write(`\r${bug.name}: run ${i}/${runs}, caught ${caught}   `);
+    }
+    process.stdout.write("\n");
+    if (caught < runs) missed += 1;
+    rows.push(`| ${bug.what} | ${bug.tests.map((t) => path.basename(t)).join(", ")} | ${caught}/${runs} |`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log("\n| deliberate bug | caught by | runs caught / runs |\n| --- | --- | --- |");
+for (const row of rows) console.log(row);
+process.exit(missed > 0 ? 1 : 0);
