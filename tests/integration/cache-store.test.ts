@@ -1,0 +1,173 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { cacheKeys } from "~/cache/keys";
+import { newToken, TaggedStore } from "~/cache/tagged-store.server";
+
+/**
+ * The generational tag store (DESIGN §5.2) against the real Redis: its three Lua scripts, the key
+ * layout, TTLs and the lock. Each test works in a namespace of its own.
+ */
+const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const namespaces: string[] = [];
+
+function fresh() {
+  const namespace = `store-${randomBytes(6).toString("hex")}`;
+  namespaces.push(namespace);
+  return { store: new TaggedStore(redis, namespace), keys: cacheKeys(namespace), namespace };
+}
+
+afterAll(async () => {
+  for (const namespace of namespaces) {
+    const keys = await redis.keys(`qc:${namespace}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  redis.disconnect();
+});
+
+const TOKEN = /^[A-Za-z0-9_-]{12}$/;
+
+describe("tagged store (real Redis)", () => {
+  it("makes random url-safe tokens", () => {
+    const tokens = new Set(Array.from({ length: 50 }, () => newToken()));
+    expect(tokens.size).toBe(50);
+    for (const token of tokens) expect(token).toMatch(TOKEN);
+  });
+
+  it("creates the missing tokens on lookup, without a TTL, and keeps them after", async () => {
+    const { store, keys } = fresh();
+    const first = await store.lookup("k", ["a", "b"]);
+    expect(first).toEqual({
+      payload: null,
+      tokens: [expect.stringMatching(TOKEN), expect.stringMatching(TOKEN)],
+      purged: false,
+    });
+    expect(first.tokens[0]).not.toBe(first.tokens[1]);
+    expect(await redis.get(keys.token("a"))).toBe(first.tokens[0]);
+    expect(await redis.get(keys.token("b"))).toBe(first.tokens[1]);
+    expect(await redis.pttl(keys.token("a"))).toBe(-1);
+    const again = await store.lookup("other", ["b", "a"]);
+    expect(again.tokens).toEqual([first.tokens[1], first.tokens[0]]);
+    expect(await store.lookup("k", [])).toEqual({ payload: null, tokens: [], purged: false });
+  });
+
+  it("stores an entry with its tokens and TTL, and finds it while every token is current", async () => {
+    const { store, keys } = fresh();
+    const { tokens } = await store.lookup("k", ["a", "b"]);
+    expect(await store.store("k", ["a", "b"], tokens, "payload-1", 1500.4)).toBe(true);
+    const raw = JSON.parse((await redis.get(keys.entry("k"))) as string);
+    expect(raw).toEqual({ k: tokens, p: "payload-1" });
+    const ttl = await redis.pttl(keys.entry("k"));
+    expect(ttl).toBeGreaterThan(1000);
+    expect(ttl).toBeLessThanOrEqual(1500);
+    expect(await store.lookup("k", ["a", "b"])).toEqual({ payload: "payload-1", tokens, purged: false });
+  });
+
+  it("gives an entry at least a millisecond to live", async () => {
+    const { store, keys } = fresh();
+    const { tokens } = await store.lookup("k", ["a"]);
+    expect(await store.store("k", ["a"], tokens, "p", 0.2)).toBe(true);
+    // PX 0 would be refused by Redis; 1 ms is what a TTL rounded down to nothing becomes.
+    expect(await redis.pttl(keys.entry("k"))).toBeLessThanOrEqual(1);
+  });
+
+  it("refuses a fill whose tokens were purged or evicted since the lookup", async () => {
+    const { store, keys } = fresh();
+    const seen = await store.lookup("k", ["a", "b"]);
+    await store.purge(["b"]);
+    expect(await store.store("k", ["a", "b"], seen.tokens, "old", 60_000)).toBe(false);
+    expect(await redis.exists(keys.entry("k"))).toBe(0);
+
+    const now = await store.lookup("k", ["a", "b"]);
+    expect(now.tokens[0]).toBe(seen.tokens[0]);
+    expect(now.tokens[1]).not.toBe(seen.tokens[1]);
+    await store.evictToken("a");
+    expect(await store.store("k", ["a", "b"], now.tokens, "old", 60_000)).toBe(false);
+    // The tokens are only checked, never created, by a store.
+    expect(await redis.exists(keys.token("a"))).toBe(0);
+  });
+
+  it("treats an entry as purged once any one of its tags was purged", async () => {
+    const { store } = fresh();
+    const { tokens } = await store.lookup("k", ["a", "b"]);
+    await store.store("k", ["a", "b"], tokens, "v", 60_000);
+    await store.purge(["b"]);
+    const after = await store.lookup("k", ["a", "b"]);
+    expect(after.payload).toBeNull();
+    expect(after.purged).toBe(true);
+    expect(after.tokens[0]).toBe(tokens[0]);
+    expect(after.tokens[1]).not.toBe(tokens[1]);
+  });
+
+  it("treats an entry as purged when a token was evicted, or when it was stored under other tags", async () => {
+    const { store } = fresh();
+    const { tokens } = await store.lookup("k", ["a"]);
+    await store.store("k", ["a"], tokens, "v", 60_000);
+    // Read under two tags, of which the first matches: still not the entry these tags describe.
+    expect(await store.lookup("k", ["a", "b"])).toMatchObject({ payload: null, purged: true });
+    await store.evictToken("a");
+    expect(await store.lookup("k", ["a"])).toMatchObject({ payload: null, purged: true });
+  });
+
+  it("treats what is not an envelope as absent or purged, never as a value", async () => {
+    const { store, keys } = fresh();
+    await redis.set(keys.entry("garbage"), "not json {");
+    expect(await store.lookup("garbage", ["a"])).toMatchObject({ payload: null, purged: false });
+    await redis.set(keys.entry("number"), "42");
+    expect(await store.lookup("number", ["a"])).toMatchObject({ payload: null, purged: true });
+    await redis.set(keys.entry("no-tokens"), JSON.stringify({ p: "v" }));
+    expect(await store.lookup("no-tokens", ["a"])).toMatchObject({ payload: null, purged: true });
+  });
+
+  it("purges by deleting tokens only, and does nothing for no tags", async () => {
+    const { store, keys } = fresh();
+    const { tokens } = await store.lookup("k", ["a", "b", "c"]);
+    await store.store("k", ["a", "b", "c"], tokens, "v", 60_000);
+    await store.purge([]);
+    expect((await store.lookup("k", ["a", "b", "c"])).payload).toBe("v");
+    await store.purge(["a", "c"]);
+    expect(await redis.exists(keys.token("a"), keys.token("b"), keys.token("c"))).toBe(1);
+    expect(await redis.exists(keys.entry("k"))).toBe(1);
+    expect((await store.lookup("k", ["a", "b", "c"])).purged).toBe(true);
+  });
+
+  it("locks a key for one holder at a time, for the TTL given, and unlocks only for that holder", async () => {
+    const { store, keys } = fresh();
+    const token = await store.tryLock("k", 5000);
+    expect(token).toMatch(TOKEN);
+    expect(await redis.get(keys.lock("k"))).toBe(token);
+    const ttl = await redis.pttl(keys.lock("k"));
+    expect(ttl).toBeGreaterThan(4000);
+    expect(ttl).toBeLessThanOrEqual(5000);
+    expect(await store.tryLock("k", 5000)).toBeNull();
+    expect(await store.tryLock("other", 5000)).toMatch(TOKEN);
+
+    await store.unlock("k", "someone-else");
+    expect(await redis.get(keys.lock("k"))).toBe(token);
+    await store.unlock("k", token as string);
+    expect(await redis.exists(keys.lock("k"))).toBe(0);
+    expect(await store.tryLock("k", 5000)).toMatch(TOKEN);
+  });
+
+  it("lets a lock expire by itself", async () => {
+    const { store } = fresh();
+    expect(await store.tryLock("k", 30)).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await store.tryLock("k", 30)).not.toBeNull();
+  });
+
+  it("evicts an entry as Redis would", async () => {
+    const { store, keys } = fresh();
+    const { tokens } = await store.lookup("k", ["a"]);
+    await store.store("k", ["a"], tokens, "v", 60_000);
+    await store.evictEntry("k");
+    expect(await redis.exists(keys.entry("k"))).toBe(0);
+    expect(await store.lookup("k", ["a"])).toEqual({ payload: null, tokens, purged: false });
+  });
+
+  it("keeps the namespace and connection it was made with", () => {
+    const { store, namespace } = fresh();
+    expect(store.namespace).toBe(namespace);
+    expect(store.redis).toBe(redis);
+  });
+});
