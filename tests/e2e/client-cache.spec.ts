@@ -103,9 +103,11 @@ test.describe("client cache (JavaScript)", () => {
 
     const after = await entries(tabA);
     // Entries with the liked post's tag were removed (any now present were stored after the like).
+    expect(withTag(before, `post:${liked}`).length).toBeGreaterThan(0);
     for (const entry of withTag(after, `post:${liked}`)) expect(entry.storedAt).toBeGreaterThanOrEqual(clickedAt);
     // Entries with other tags stay, untouched.
     for (const tag of ["user:1:stories", `post:${other}`]) {
+      expect(withTag(before, tag).length, tag).toBeGreaterThan(0);
       expect(withTag(after, tag), tag).toEqual(withTag(before, tag));
     }
   });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import type { TagStore } from "~/cache/tagged-store.server";
-import { CI_RUNS, engineReader, noStaleRead, type ReaderFactory } from "../support/cache-histories";
+import { CI_RUNS, engineReader, newCoverage, noStaleRead, type ReaderFactory } from "../support/cache-histories";
 
 /**
  * The invariant of DESIGN §5.2 over random histories against a real Redis (see
@@ -21,11 +21,11 @@ const capturesTokensAfterLoad: ReaderFactory = (store) => ({
     const key = `${spec.name}:${userId ?? ""}`;
     const tags = spec.tags(args);
     const first = await store.lookup(key, tags).catch(() => null);
-    if (first?.payload) return spec.schema.parse(JSON.parse(first.payload));
+    if (first?.payload) return { value: spec.schema.parse(JSON.parse(first.payload)) };
     const value = spec.schema.parse(await spec.load(args, { userId }));
     const after = await store.lookup(key, tags).catch(() => null);
     if (after) await store.store(key, tags, after.tokens, JSON.stringify(value), 60_000).catch(() => false);
-    return value;
+    return { value };
   },
 });
 
@@ -50,7 +50,8 @@ const trustsPurgedEntries: ReaderFactory = (store) => {
 
 describe("no stale read after an acknowledged write (property, real Redis)", () => {
   it(`holds for the engine's read path over ${CI_RUNS} random histories`, async () => {
-    const outcome = await fc.check(noStaleRead(redis), {
+    const coverage = newCoverage();
+    const outcome = await fc.check(noStaleRead(redis, engineReader, coverage), {
       numRuns: CI_RUNS,
       seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined,
       path: process.env.PROPERTY_PATH,
@@ -60,6 +61,14 @@ describe("no stale read after an acknowledged write (property, real Redis)", () 
         `${fc.defaultReportMessage(outcome)}\n\nReplay: npm run test:property -- --seed ${outcome.seed} --path ${outcome.counterexamplePath}`,
       );
     }
+    // The histories reached every path they are meant to check.
+    for (const status of ["hit", "miss", "stale", "bypass"])
+      expect(coverage.statuses[status], status).toBeGreaterThan(0);
+    expect(coverage.lockRefused).toBeGreaterThan(0);
+    expect(coverage.fillsRefused).toBeGreaterThan(0);
+    expect(coverage.failures).toBeGreaterThan(0);
+    expect(coverage.restarts).toBeGreaterThan(0);
+    console.log(`property coverage over ${CI_RUNS} histories: ${JSON.stringify(coverage)}`);
   }, 120_000);
 
   for (const [what, reader] of [

@@ -31,7 +31,6 @@ describe("the HTTP server process", () => {
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { ok: boolean; database: { ok: boolean }; redis: { ok: boolean } };
     expect(body).toMatchObject({ ok: true, database: { ok: true }, redis: { ok: false } });
-    expect((await fetch(`${server.url}/`)).status).toBe(200);
     expect((await fetch(`${server.url}/login`)).status).toBe(200);
     const login = await fetch(`${server.url}/login`, {
       method: "POST",
@@ -39,6 +38,22 @@ describe("the HTTP server process", () => {
       redirect: "manual",
     });
     expect(login.status).toBe(302);
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    // Each page, anonymous and signed in, with the demo data it shows: read from the database.
+    const pages: [path: string, shows: string, signedIn?: boolean][] = [
+      ["/", "The Lighthouse Keeper"],
+      ["/stories/1", "The Lighthouse Keeper"],
+      ["/community", "What are you writing this week?"],
+      ["/community/posts/1", "The lamps along the quay came on one by one."],
+      ["/studio", "Notes for a Winter Novel", true],
+      ["/studio/stories/1", "Where it begins.", true],
+    ];
+    for (const [page, shows, signedIn] of pages) {
+      const response = await fetch(`${server.url}${page}`, { headers: signedIn ? { cookie } : {} });
+      expect(response.status, page).toBe(200);
+      expect(response.headers.get("x-cache"), page).toBe("BYPASS");
+      expect(await response.text(), page).toContain(shows);
+    }
     await new Promise((r) => setTimeout(r, 500));
     expect(server.output().match(/caching and warming are OFF/g)?.length).toBe(1);
   });

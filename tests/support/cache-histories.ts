@@ -49,18 +49,25 @@ export type Operation =
   | { kind: "restart" }
   | { kind: "fail"; calls: number };
 
+/** Mostly readers' reads; now and then the warming worker's (force-fresh) and the schedule's. */
+const mode: fc.Arbitrary<Mode> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant("plain" as const) },
+  { weight: 1, arbitrary: fc.constant("forceFresh" as const) },
+  { weight: 1, arbitrary: fc.constant("refreshAhead" as const) },
+);
+
 const operation: fc.Arbitrary<Operation> = fc.oneof(
   {
-    weight: 6,
+    weight: 12,
     arbitrary: fc.record({
       kind: fc.constant("read" as const),
       query: fc.nat(QUERIES.length - 1),
       user: fc.constantFrom(...USERS),
-      mode: fc.constantFrom<Mode>("plain", "plain", "plain", "forceFresh", "refreshAhead"),
+      mode: mode,
     }),
   },
   {
-    weight: 4,
+    weight: 5,
     arbitrary: fc.record(
       {
         kind: fc.constant("write" as const),
@@ -86,14 +93,34 @@ export type History = typeof history extends fc.Arbitrary<infer H> ? H : never;
 
 /** How a client reads through a store: the engine, or a deliberately broken variant. */
 export interface Reader {
-  read<A, V>(spec: QuerySpec<A, V>, args: A, options: ReadOptions): Promise<V>;
+  read<A, V>(spec: QuerySpec<A, V>, args: A, options: ReadOptions): Promise<{ value: V; status?: string }>;
 }
 export type ReaderFactory = (store: TagStore) => Reader;
 
 export const engineReader: ReaderFactory = (store) => {
   const engine = new QueryCache({ store: () => store, peerWaitMs: 30, lockMs: 2000 });
-  return { read: async (spec, args, options) => (await engine.read(spec, args, options)).value };
+  return { read: (spec, args, options) => engine.read(spec, args, options) };
 };
+
+/**
+ * What the histories exercised, summed over runs: read statuses, lock refusals (another engine
+ * held the key), refused fills (a purge won the race), injected failures. A test asserts each
+ * happened, so the property cannot quietly stop reaching the paths it claims to check.
+ */
+export interface Coverage {
+  statuses: Record<string, number>;
+  lockRefused: number;
+  fillsRefused: number;
+  failures: number;
+  restarts: number;
+}
+export const newCoverage = (): Coverage => ({
+  statuses: {},
+  lockRefused: 0,
+  fillsRefused: 0,
+  failures: 0,
+  restarts: 0,
+});
 
 interface Value {
   user: number | null;
@@ -113,7 +140,7 @@ const pick = <T>(list: T[], n: number): T[] => (list.length === 0 ? [] : [list[n
  * The property: every history keeps the invariant. `makeReader` builds each engine's read path
  * (the real engine by default).
  */
-export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineReader) {
+export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineReader, coverage = newCoverage()) {
   return fc.asyncProperty(fc.scheduler(), history, async (s, { clients, alwaysStale }) => {
     const namespace = `prop${process.pid}x${runs++}x${Date.now().toString(36)}`;
     const keys = cacheKeys(namespace);
@@ -128,6 +155,7 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
       await s.schedule(Promise.resolve(label));
       if (redisCall && failNext > 0) {
         failNext -= 1;
+        coverage.failures += 1;
         throw new Error(`injected Redis failure (${label})`);
       }
       const running = effect();
@@ -143,13 +171,18 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
         touchedEntries.add(keys.entry(key));
         return gate(`lookup ${key}`, () => real.lookup(key, tags), true);
       },
-      store: (key, tags, tokens, payload, ttl) =>
-        gate(`store ${key}`, () => real.store(key, tags, tokens, payload, ttl), true),
+      store: async (key, tags, tokens, payload, ttl) => {
+        const stored = await gate(`store ${key}`, () => real.store(key, tags, tokens, payload, ttl), true);
+        if (!stored) coverage.fillsRefused += 1;
+        return stored;
+      },
       // Purges never fail here: a failed purge is the outbox's business (tested in cache-faults).
       purge: (tags) => gate(`purge ${tags.join(",")}`, () => real.purge(tags)),
-      tryLock: (key, ttl) => {
+      tryLock: async (key, ttl) => {
         touchedLocks.add(keys.lock(key));
-        return gate(`lock ${key}`, () => real.tryLock(key, ttl), true);
+        const lock = await gate(`lock ${key}`, () => real.tryLock(key, ttl), true);
+        if (lock === null) coverage.lockRefused += 1;
+        return lock;
       },
       unlock: (key, token) => gate(`unlock ${key}`, () => real.unlock(key, token), true),
     };
@@ -188,7 +221,8 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
             ? { refreshAheadMs: 30_000, track: false }
             : {};
       const userId = q.scope === "user" ? op.user : undefined;
-      const value = await engine.read(spec, { n: 1 }, { ...options, userId });
+      const { value, status } = await engine.read(spec, { n: 1 }, { ...options, userId });
+      if (status) coverage.statuses[status] = (coverage.statuses[status] ?? 0) + 1;
       for (const t of q.tags) {
         const seen = value.versions[t] ?? -1;
         if (seen < floor.versions[t])
@@ -240,6 +274,7 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
             await gate("evict lock", () => wipe(pick([...touchedLocks], op.pick)));
             break;
           case "restart":
+            coverage.restarts += 1;
             await gate("redis restarts empty", () => wipe(allKeys()));
             break;
           case "fail":
