@@ -13,20 +13,21 @@ const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
 const started = performance.now();
+const check = (parameters: fc.Parameters<unknown>) => fc.check(noStaleRead(redis), parameters);
 
-let outcome: fc.RunDetails<unknown>;
+let outcome: Awaited<ReturnType<typeof check>>;
 if (values.seed !== undefined) {
   // Replay one failure exactly.
-  outcome = await fc.check(noStaleRead(redis), { seed: Number(values.seed), path: values.path, numRuns: runs });
+  outcome = await check({ seed: Number(values.seed), path: values.path, numRuns: runs });
 } else {
   const seed = Date.now() ^ (Math.random() * 0x7fffffff);
   let done = 0;
   let ok = true;
-  let last: fc.RunDetails<unknown> | undefined;
+  let last: typeof outcome | undefined;
   // In chunks, each from its own seed, so the progress line moves and any failure names its seed.
   for (let chunk = 0; done < runs && ok; chunk++) {
     const numRuns = Math.min(1000, runs - done);
-    last = await fc.check(noStaleRead(redis), { seed: seed + chunk, numRuns });
+    last = await check({ seed: seed + chunk, numRuns });
     done += last.numRuns;
     ok = !last.failed;
     const seconds = (performance.now() - started) / 1000;
@@ -35,7 +36,7 @@ if (values.seed !== undefined) {
     );
   }
   process.stdout.write("\n");
-  outcome = last as fc.RunDetails<unknown>;
+  outcome = last as typeof outcome;
 }
 await redis.quit();
 if (outcome.failed) {
