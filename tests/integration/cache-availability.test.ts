@@ -1,0 +1,568 @@
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import { eq, sql } from "drizzle-orm";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { cacheAvailability } from "~/cache/availability.server";
+import { commitChange, invalidate } from "~/cache/invalidate.server";
+import { cacheKeys } from "~/cache/keys";
+import { metricsSnapshot, resetMetrics } from "~/cache/metrics.server";
+import { loadCacheNamespace } from "~/cache/namespace.server";
+import { drainOutbox, dropExpiredOutboxRows, MAX_ENTRY_LIFETIME_MS, outboxBacklog } from "~/cache/outbox.server";
+import {
+  cacheRedis,
+  cacheRedisStatus,
+  connectCacheRedis,
+  disconnectCacheRedis,
+  failFastOptions,
+  redactUrl,
+} from "~/cache/redis.server";
+import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
+import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
+import { appMeta, cachePurgeOutbox } from "~/db/schema";
+import { logger } from "~/lib/logger.server";
+import { resetWarmMetrics, warmCounters } from "~/queue/warm-metrics.server";
+
+/**
+ * When the cache may use Redis (availability), how purges reach it (invalidate, commitChange, the
+ * outbox) and the fail-fast connection, against the real Redis and an in-memory PGlite. Outages are
+ * real network faults: the cache connects through a small TCP proxy to Redis that a test can cut
+ * (connection lost) or freeze (Redis hanging). Every test starts from a fresh availability tracker,
+ * a fresh connection and an empty outbox, so each one can run alone.
+ */
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const upstream = new URL(redisUrl);
+const raw = new Redis(redisUrl);
+const namespaces: string[] = [];
+let handle: DatabaseHandle;
+
+/** A TCP proxy in front of Redis: `cut()` drops every connection and refuses new ones; `freeze()` stalls them. */
+class RedisProxy {
+  private server: net.Server | undefined;
+  private sockets = new Set<net.Socket>();
+  private frozen = false;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = net.createServer((client) => {
+      const server = net.connect(Number(upstream.port || 6379), upstream.hostname);
+      for (const socket of [client, server]) {
+        this.sockets.add(socket);
+        socket.on("error", () => {});
+        socket.on("close", () => {
+          this.sockets.delete(socket);
+          client.destroy();
+          server.destroy();
+        });
+        if (this.frozen) socket.pause();
+      }
+      client.pipe(server);
+      server.pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(this.port, "127.0.0.1", resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  freeze(): void {
+    this.frozen = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const socket of this.sockets) socket.resume();
+  }
+}
+
+const proxy = new RedisProxy();
+const holder = globalThis as typeof globalThis & { __cacheAvailability?: unknown };
+
+beforeAll(async () => {
+  handle = await openDatabase({ memory: true });
+  setDatabase(handle);
+  await proxy.start();
+});
+
+afterAll(async () => {
+  await disconnectCacheRedis();
+  await proxy.cut();
+  for (const namespace of namespaces) {
+    const keys = await raw.keys(`qc:${namespace}:*`);
+    if (keys.length > 0) await raw.del(...keys);
+  }
+  raw.disconnect();
+  setDatabase(undefined);
+  await handle.close();
+});
+
+beforeEach(async () => {
+  setDatabase(handle);
+  await handle.db.delete(cachePurgeOutbox);
+  await disconnectCacheRedis();
+  // A tracker of its own for each test (the process keeps one in a global).
+  delete holder.__cacheAvailability;
+  if (!proxy.port || !(await reachable())) await proxy.start();
+  proxy.thaw();
+  resetMetrics();
+  resetWarmMetrics();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function reachable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(proxy.port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function newNamespace(): string {
+  const namespace = `avail-${randomBytes(6).toString("hex")}`;
+  namespaces.push(namespace);
+  return namespace;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** The cache on (through the proxy), the start-up drain done: reads use Redis. */
+async function cacheOn(namespace = newNamespace()) {
+  cacheAvailability().useNamespace(namespace);
+  connectCacheRedis(proxy.url);
+  expect(await cacheAvailability().settle(5000)).toBe(true);
+  return { namespace, keys: cacheKeys(namespace) };
+}
+
+async function outboxRows() {
+  return handle.db.select().from(cachePurgeOutbox).orderBy(cachePurgeOutbox.id);
+}
+
+async function addOutboxRow(tags: string[], createdAt?: Date): Promise<number> {
+  const [row] = await handle.db
+    .insert(cachePurgeOutbox)
+    .values(createdAt ? { tags, createdAt } : { tags })
+    .returning({ id: cachePurgeOutbox.id });
+  return row?.id as number;
+}
+
+describe("when reads may use Redis", () => {
+  it("never without a namespace, nor without a connection", async () => {
+    const availability = cacheAvailability();
+    expect(availability.currentNamespace()).toBeUndefined();
+    connectCacheRedis(proxy.url);
+    await until(() => cacheRedis()?.status === "ready", "the connection");
+    expect(availability.forReads()).toBeUndefined();
+    expect(availability.forPurges()).toBeUndefined();
+    expect(await availability.settle(60)).toBe(false);
+
+    await disconnectCacheRedis();
+    availability.useNamespace("ns-without-redis");
+    expect(availability.currentNamespace()).toBe("ns-without-redis");
+    expect(availability.forReads()).toBeUndefined();
+    expect(availability.forPurges()).toBeUndefined();
+  });
+
+  it("waits in settle() for at most the time given", async () => {
+    const started = Date.now();
+    expect(await cacheAvailability().settle(100)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+  });
+
+  it("only after the start-up drain of the outbox: purges first, reads after", async () => {
+    const namespace = newNamespace();
+    const keys = cacheKeys(namespace);
+    await raw.set(keys.token("pending:1"), "old-token");
+    await addOutboxRow(["pending:1"]);
+    const availability = cacheAvailability();
+    availability.useNamespace(namespace);
+    connectCacheRedis(proxy.url);
+    await until(() => cacheRedis()?.status === "ready", "the connection");
+    // Just started: recovering, so reads bypass until the drain is done; purges may go already.
+    expect(availability.state()).toEqual({ breaker: "closed", recovering: true });
+    expect(availability.forPurges()).toBeInstanceOf(TaggedStore);
+    expect(availability.forReads()).toBeUndefined();
+    expect(await availability.settle(5000)).toBe(true);
+    expect(availability.state()).toEqual({ breaker: "closed", recovering: false });
+    expect(await raw.exists(keys.token("pending:1"))).toBe(0);
+    expect(await outboxRows()).toEqual([]);
+    const store = availability.forReads();
+    expect(store).toBeInstanceOf(TaggedStore);
+    expect(store?.namespace).toBe(namespace);
+    expect(availability.forReads()).toBe(store);
+    expect(availability.forPurges()).toBe(store);
+  });
+
+  it("uses a new store for a new namespace", async () => {
+    await cacheOn();
+    const before = cacheAvailability().forReads();
+    const other = newNamespace();
+    cacheAvailability().useNamespace(other);
+    const after = cacheAvailability().forPurges();
+    expect(after).not.toBe(before);
+    expect(after?.namespace).toBe(other);
+  });
+
+  it("keeps the breaker closed while the first connection is still being made", () => {
+    const availability = cacheAvailability();
+    availability.useNamespace(newNamespace());
+    connectCacheRedis(proxy.url);
+    expect(cacheRedis()?.status).not.toBe("ready");
+    expect(availability.forReads()).toBeUndefined();
+    expect(availability.state()).toEqual({ breaker: "closed", recovering: true });
+  });
+
+  it("keeps bypassing while the drain fails, opens the breaker, and recovers through a probe", async () => {
+    const availability = cacheAvailability();
+    availability.useNamespace(newNamespace());
+    await addOutboxRow(["pending:2"]);
+    setDatabase(undefined); // the drain cannot read the outbox
+    connectCacheRedis(proxy.url);
+    expect(await availability.settle(400)).toBe(false);
+    expect(availability.state()).toEqual({ breaker: "open", recovering: true });
+    setDatabase(handle);
+    const started = Date.now();
+    expect(await availability.settle(5000)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(availability.state()).toEqual({ breaker: "closed", recovering: false });
+    expect(await outboxRows()).toEqual([]);
+  });
+
+  it("bypasses after three failed Redis calls in a row, and drains again before reading", async () => {
+    await cacheOn();
+    const availability = cacheAvailability();
+    availability.report(false);
+    availability.report(false);
+    expect(availability.state()).toEqual({ breaker: "closed", recovering: false });
+    expect(availability.forReads()).toBeDefined();
+    availability.report(false);
+    expect(availability.state()).toEqual({ breaker: "open", recovering: true });
+    expect(availability.forReads()).toBeUndefined();
+    expect(availability.forPurges()).toBeUndefined();
+    // A write during the outage leaves its row; Redis answers again.
+    await addOutboxRow(["written:during"]);
+    availability.report(true);
+    expect(availability.state()).toEqual({ breaker: "closed", recovering: true });
+    expect(availability.forReads()).toBeUndefined(); // not before the drain
+    expect(await availability.settle(5000)).toBe(true);
+    expect(await outboxRows()).toEqual([]);
+  });
+
+  it("lets purges through again once the open breaker's pause is over", async () => {
+    await cacheOn();
+    const availability = cacheAvailability();
+    for (let i = 0; i < 3; i++) availability.report(false);
+    expect(availability.forPurges()).toBeUndefined();
+    await sleep(1050);
+    expect(availability.forPurges()).toBeInstanceOf(TaggedStore);
+    expect(availability.state().breaker).toBe("half-open");
+  });
+
+  it("opens the breaker at once when the connection is lost, and reads again after it is back and drained", async () => {
+    await cacheOn();
+    const availability = cacheAvailability();
+    await proxy.cut();
+    await until(() => availability.state().breaker === "open", "the breaker to open");
+    expect(availability.state()).toEqual({ breaker: "open", recovering: true });
+    expect(availability.forReads()).toBeUndefined();
+    await addOutboxRow(["written:offline"]);
+    await proxy.start();
+    expect(await availability.settle(8000)).toBe(true);
+    expect(await outboxRows()).toEqual([]);
+    expect(availability.state()).toEqual({ breaker: "closed", recovering: false });
+  });
+
+  it("is one tracker per process", () => {
+    expect(cacheAvailability()).toBe(cacheAvailability());
+  });
+});
+
+describe("invalidate", () => {
+  it("purges each tag once, counts it, and tells the browser", async () => {
+    const { keys } = await cacheOn();
+    await raw.set(keys.token("a"), "t1");
+    await raw.set(keys.token("b"), "t2");
+    await raw.set(keys.token("c"), "t3");
+    expect(await invalidate(["a", "b", "a"], { reason: "test" })).toEqual({ "X-Cache-Invalidate": "a, b" });
+    expect(await raw.exists(keys.token("a"), keys.token("b"), keys.token("c"))).toBe(1);
+    expect(metricsSnapshot().purges).toMatchObject({ purges: 1, tags: 2, failures: 0 });
+    // Purged: warming was asked for (no queue here, so it is counted as unavailable).
+    expect(warmCounters().unavailable).toBe(1);
+  });
+
+  it("deletes the outbox row of a purge that reached Redis, and only that row", async () => {
+    await cacheOn();
+    const mine = await addOutboxRow(["a"]);
+    const other = await addOutboxRow(["b"]);
+    await invalidate(["a"], { reason: "test", outboxId: mine });
+    expect((await outboxRows()).map((r) => r.id)).toEqual([other]);
+    await invalidate(["b"], { reason: "test" });
+    expect((await outboxRows()).map((r) => r.id)).toEqual([other]);
+  });
+
+  it("counts an empty purge as one that reached nothing, and sends no header", async () => {
+    await cacheOn();
+    expect(await invalidate([], { reason: "test" })).toEqual({});
+    expect(metricsSnapshot().purges).toMatchObject({ purges: 1, tags: 0, failures: 1 });
+    expect(warmCounters().unavailable).toBe(0);
+  });
+
+  it("leaves the outbox row for the relay when Redis cannot be reached", async () => {
+    const id = await addOutboxRow(["a"]);
+    expect(await invalidate(["a"], { reason: "test", outboxId: id })).toEqual({ "X-Cache-Invalidate": "a" });
+    expect((await outboxRows()).map((r) => r.id)).toEqual([id]);
+    expect(metricsSnapshot().purges).toMatchObject({ purges: 1, tags: 1, failures: 1 });
+    expect(warmCounters().unavailable).toBe(0);
+  });
+
+  it("leaves the row, and reports the failure, when the purge itself fails (Redis hanging)", async () => {
+    const { keys } = await cacheOn();
+    await raw.set(keys.token("a"), "t1");
+    const id = await addOutboxRow(["a"]);
+    proxy.freeze();
+    const started = Date.now();
+    expect(await invalidate(["a"], { reason: "test", outboxId: id })).toEqual({ "X-Cache-Invalidate": "a" });
+    expect(Date.now() - started).toBeLessThan(1000);
+    proxy.thaw();
+    expect((await outboxRows()).map((r) => r.id)).toEqual([id]);
+    expect(metricsSnapshot().purges).toMatchObject({ purges: 1, failures: 1 });
+    expect(await raw.get(keys.token("a"))).toBe("t1");
+    // Two more failures open the breaker.
+    cacheAvailability().report(false);
+    expect(cacheAvailability().state().breaker).toBe("closed");
+    cacheAvailability().report(false);
+    expect(cacheAvailability().state().breaker).toBe("open");
+  });
+
+  it("commits the writes and the outbox row together, then purges and deletes the row", async () => {
+    const { keys } = await cacheOn();
+    await raw.set(keys.token("x"), "t");
+    const change = await commitChange("test", async (tx) => {
+      await tx.insert(appMeta).values({ key: "commit-1", value: "v" });
+      return { value: 42, tags: ["x", "y", "x"] };
+    });
+    expect(change).toEqual({ value: 42, tags: ["x", "y", "x"] });
+    expect(await handle.db.select().from(appMeta).where(eq(appMeta.key, "commit-1"))).toHaveLength(1);
+    expect(await raw.exists(keys.token("x"))).toBe(0);
+    expect(await outboxRows()).toEqual([]);
+  });
+
+  it("keeps the outbox row, tags once each, when the purge cannot run", async () => {
+    await commitChange("test", async () => ({ value: null, tags: ["x", "y", "x"] }));
+    const rows = await outboxRows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.tags).toEqual(["x", "y"]);
+    expect(rows[0]?.attempts).toBe(0);
+  });
+
+  it("writes nothing, outbox included, when the work fails", async () => {
+    await expect(
+      commitChange("test", async (tx) => {
+        await tx.insert(appMeta).values({ key: "commit-2", value: "v" });
+        throw new Error("refused");
+      }),
+    ).rejects.toThrow("refused");
+    expect(await handle.db.select().from(appMeta).where(eq(appMeta.key, "commit-2"))).toEqual([]);
+    expect(await outboxRows()).toEqual([]);
+  });
+});
+
+describe("the purge outbox", () => {
+  /** A store that records purges (and can fail them) in front of the real one. */
+  function recording(store: TagStore, fail = false) {
+    const purged: string[][] = [];
+    const wrapped: TagStore = {
+      lookup: (k, t) => store.lookup(k, t),
+      store: (k, t, tok, p, ttl) => store.store(k, t, tok, p, ttl),
+      tryLock: (k, ttl) => store.tryLock(k, ttl),
+      unlock: (k, tok) => store.unlock(k, tok),
+      purge: async (tags) => {
+        purged.push([...tags]);
+        if (fail) throw new Error("purge failed");
+        await store.purge(tags);
+      },
+    };
+    return { wrapped, purged };
+  }
+
+  it("replays the rows up to a time, in batches of 500, and deletes them", async () => {
+    const namespace = newNamespace();
+    const keys = cacheKeys(namespace);
+    const { wrapped, purged } = recording(new TaggedStore(raw, namespace));
+    const upTo = new Date(Date.now() - 1000);
+    await handle.db.insert(cachePurgeOutbox).values(
+      Array.from({ length: 1001 }, (_, i) => ({
+        tags: [`t:${i % 3}`, "shared"],
+        createdAt: new Date(upTo.getTime() - 5000),
+      })),
+    );
+    await addOutboxRow(["at:the-limit"], upTo);
+    const later = await addOutboxRow(["later"], new Date(upTo.getTime() + 1));
+    await raw.set(keys.token("shared"), "t");
+    await raw.set(keys.token("later"), "t");
+    const result = await drainOutbox(wrapped, { upTo });
+    expect(result.rows).toBe(1002);
+    expect(result.tags.sort()).toEqual(["at:the-limit", "shared", "t:0", "t:1", "t:2"]);
+    expect(purged).toHaveLength(3);
+    expect(purged[0]?.sort()).toEqual(["shared", "t:0", "t:1", "t:2"]);
+    expect(await raw.exists(keys.token("shared"))).toBe(0);
+    expect(await raw.exists(keys.token("later"))).toBe(1);
+    expect((await outboxRows()).map((r) => r.id)).toEqual([later]);
+  });
+
+  it("has nothing to do on an empty outbox", async () => {
+    const { wrapped, purged } = recording(new TaggedStore(raw, newNamespace()));
+    expect(await drainOutbox(wrapped, { upTo: new Date() })).toEqual({ rows: 0, tags: [] });
+    expect(purged).toEqual([]);
+  });
+
+  it("keeps the rows, one attempt more, when the purge fails", async () => {
+    const { wrapped } = recording(new TaggedStore(raw, newNamespace()), true);
+    const a = await addOutboxRow(["a"], new Date(Date.now() - 10_000));
+    const b = await addOutboxRow(["b"], new Date(Date.now() - 10_000));
+    await expect(drainOutbox(wrapped, { upTo: new Date() })).rejects.toThrow("purge failed");
+    await expect(drainOutbox(wrapped, { upTo: new Date() })).rejects.toThrow("purge failed");
+    expect((await outboxRows()).map((r) => [r.id, r.attempts])).toEqual([
+      [a, 2],
+      [b, 2],
+    ]);
+  });
+
+  it("drops rows older than the longest entry lifetime, and counts what is left", async () => {
+    expect(MAX_ENTRY_LIFETIME_MS).toBe(86_400_000);
+    expect(await outboxBacklog()).toBe(0);
+    const now = Date.now();
+    await addOutboxRow(["old"], new Date(now - MAX_ENTRY_LIFETIME_MS - 60_000));
+    const young = await addOutboxRow(["young"], new Date(now - MAX_ENTRY_LIFETIME_MS + 60_000));
+    const fresh = await addOutboxRow(["fresh"]);
+    expect(await outboxBacklog()).toBe(3);
+    await dropExpiredOutboxRows(now);
+    expect((await outboxRows()).map((r) => r.id)).toEqual([young, fresh]);
+    await dropExpiredOutboxRows(now + 120_000);
+    expect((await outboxRows()).map((r) => r.id)).toEqual([fresh]);
+    await dropExpiredOutboxRows();
+    expect(await outboxBacklog()).toBe(1);
+  });
+});
+
+describe("the cache namespace", () => {
+  it("is made once per database and read back after", async () => {
+    const first = await loadCacheNamespace(handle.db);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(await loadCacheNamespace(handle.db)).toBe(first);
+    const rows = await handle.db.select().from(appMeta).where(eq(appMeta.key, "cache_namespace"));
+    expect(rows).toEqual([{ key: "cache_namespace", value: first }]);
+    expect(await handle.db.execute(sql`select count(*)::int as n from app_meta`)).toBeDefined();
+  });
+});
+
+describe("the cache's Redis connection", () => {
+  it("fails fast by construction and retries in the background at most every 2 s", () => {
+    expect(failFastOptions).toMatchObject({
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 250,
+      connectTimeout: 1000,
+      enableAutoPipelining: true,
+    });
+    const retry = failFastOptions.retryStrategy as (attempt: number) => number;
+    expect([1, 2, 5, 10, 11, 50].map(retry)).toEqual([200, 400, 1000, 2000, 2000, 2000]);
+  });
+
+  it("is opened once per process, with those options, and reports its state", async () => {
+    expect(cacheRedis()).toBeUndefined();
+    expect(cacheRedisStatus()).toEqual({ state: "off" });
+    const client = connectCacheRedis(proxy.url);
+    expect(connectCacheRedis("redis://elsewhere:1")).toBe(client);
+    expect(cacheRedis()).toBe(client);
+    expect(client.options).toMatchObject({ ...failFastOptions, connectionName: "cache" });
+    expect(cacheRedisStatus()).toEqual({ state: "connecting", url: proxy.url, error: undefined });
+    await until(() => cacheRedisStatus().state === "ready", "ready");
+    expect(cacheRedisStatus()).toEqual({ state: "ready", url: proxy.url, error: undefined });
+    await disconnectCacheRedis();
+    expect(cacheRedis()).toBeUndefined();
+    expect(cacheRedisStatus()).toEqual({ state: "off" });
+    await until(() => client.status === "end", "the connection to end");
+    await disconnectCacheRedis(); // nothing to close: no error
+  });
+
+  it("warns once per outage, says when Redis is back, and not on its own close", async () => {
+    const warn = vi.spyOn(logger, "warn");
+    const info = vi.spyOn(logger, "info");
+    connectCacheRedis(proxy.url);
+    await until(() => cacheRedisStatus().state === "ready", "ready");
+    await proxy.cut();
+    await until(() => cacheRedisStatus().state === "down", "down");
+    await sleep(700); // several reconnection attempts, each closing again
+    const status = cacheRedisStatus();
+    expect(status.state).toBe("down");
+    expect(status.error).toMatch(/ECONNREFUSED|ECONNRESET|closed/);
+    const outageWarnings = () =>
+      warn.mock.calls.filter(([, message]) => String(message).startsWith("Redis is unavailable"));
+    expect(outageWarnings()).toHaveLength(1);
+    expect(outageWarnings()[0]?.[0]).toMatchObject({ redis: proxy.url });
+    await proxy.start();
+    await until(() => cacheRedisStatus().state === "ready", "ready again", 8000);
+    expect(cacheRedisStatus().error).toBeUndefined();
+    const backMessages = () => info.mock.calls.filter(([, message]) => String(message).startsWith("Redis is back"));
+    expect(backMessages()).toHaveLength(1);
+    // A second outage warns again.
+    await proxy.cut();
+    await until(() => cacheRedisStatus().state === "down", "down again");
+    expect(outageWarnings()).toHaveLength(2);
+    await proxy.start();
+    await until(() => cacheRedisStatus().state === "ready", "ready again", 8000);
+    expect(backMessages()).toHaveLength(2);
+    // Closing it ourselves is no outage.
+    await disconnectCacheRedis();
+    await sleep(20);
+    expect(outageWarnings()).toHaveLength(2);
+  });
+
+  it("says nothing about coming back from a start-up that merely connected", async () => {
+    const info = vi.spyOn(logger, "info");
+    connectCacheRedis(proxy.url);
+    await until(() => cacheRedisStatus().state === "ready", "ready");
+    expect(info.mock.calls.filter(([, message]) => String(message).startsWith("Redis is back"))).toEqual([]);
+  });
+
+  it("closes even a connection that never came up, and stops its retries", async () => {
+    await proxy.cut();
+    const client = connectCacheRedis(proxy.url);
+    await until(() => cacheRedisStatus().state === "down", "down");
+    await disconnectCacheRedis();
+    const after: string[] = [];
+    for (const event of ["connect", "close", "reconnecting"]) client.on(event, () => after.push(event));
+    await sleep(700);
+    expect(after).toEqual([]);
+  });
+
+  it("never logs a password", () => {
+    expect(redactUrl("redis://:s3cret@cache.internal:6380/2")).toBe("redis://:***@cache.internal:6380/2");
+    expect(redactUrl("redis://user:s3cret@cache.internal:6380")).toBe("redis://user:***@cache.internal:6380");
+    expect(redactUrl("redis://cache.internal:6380")).toBe("redis://cache.internal:6380");
+    expect(redactUrl("not a url")).toBe("(invalid url)");
+  });
+});
