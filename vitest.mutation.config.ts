@@ -10,14 +10,11 @@ export default defineConfig({
   test: {
     include: [
       "tests/unit/**/*.test.ts",
-      "tests/integration/cache.test.ts",
       "tests/integration/cache-race.property.test.ts",
       "tests/integration/cache-store.test.ts",
       "tests/integration/cache-engine.test.ts",
-      "tests/integration/cache-availability.test.ts",
-      "tests/integration/cache-outbox.test.ts",
-      "tests/integration/cache-metrics.test.ts",
       "tests/integration/cache-recent-reads.test.ts",
+      "tests/integration/cache-availability.test.ts",
     ],
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -18,10 +18,11 @@ import {
   redactUrl,
 } from "~/cache/redis.server";
 import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
-import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
+import { type DatabaseHandle, setDatabase } from "~/db/connection.server";
 import { appMeta, cachePurgeOutbox } from "~/db/schema";
 import { logger } from "~/lib/logger.server";
 import { resetWarmMetrics, warmCounters } from "~/queue/warm-metrics.server";
+import { openSnapshotPglite } from "../support/pglite-snapshot";
 
 /**
  * When the cache may use Redis (availability), how purges reach it (invalidate, commitChange, the
@@ -89,7 +90,7 @@ const proxy = new RedisProxy();
 const holder = globalThis as typeof globalThis & { __cacheAvailability?: unknown };
 
 beforeAll(async () => {
-  handle = await openDatabase({ memory: true });
+  handle = await openSnapshotPglite();
   setDatabase(handle);
   await proxy.start();
 });
