@@ -3,12 +3,15 @@ import net from "node:net";
 import { eq, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import { cacheAvailability } from "~/cache/availability.server";
+import { defineQuery } from "~/cache/define-query.server";
 import { commitChange, invalidate } from "~/cache/invalidate.server";
 import { cacheKeys } from "~/cache/keys";
 import { metricsSnapshot, resetMetrics } from "~/cache/metrics.server";
 import { loadCacheNamespace } from "~/cache/namespace.server";
 import { drainOutbox, dropExpiredOutboxRows, MAX_ENTRY_LIFETIME_MS, outboxBacklog } from "~/cache/outbox.server";
+import { recentReads } from "~/cache/recent-reads.server";
 import {
   cacheRedis,
   cacheRedisStatus,
@@ -293,6 +296,36 @@ describe("when reads may use Redis", () => {
     expect(await availability.settle(8000)).toBe(true);
     expect(await outboxRows()).toEqual([]);
     expect(availability.state()).toEqual({ breaker: "closed", recovering: false });
+  });
+
+  it("serves declared queries from Redis when usable, and around it once a frozen Redis opened the breaker", async () => {
+    const { namespace } = await cacheOn();
+    const warn = vi.spyOn(logger, "warn");
+    const query = defineQuery({
+      name: `test.wired.${namespace}`,
+      args: z.object({ id: z.number() }),
+      tags: ({ id }) => [`w:${id}`],
+      fresh: "1m",
+      stale: "1m",
+      scope: "public",
+      value: z.number(),
+      load: async ({ id }) => id * 10,
+    });
+    expect(await query.read({ id: 1 })).toMatchObject({ status: "miss", value: 10 });
+    expect(await query.read({ id: 1 })).toMatchObject({ status: "hit", value: 10 });
+    // Both reads reached Redis, so both are noted for warming (as one key).
+    await recentReads().flush();
+    expect(await recentReads().under(["w:1"], 10)).toEqual([{ query: query.name, args: { id: 1 }, userId: undefined }]);
+
+    proxy.freeze();
+    for (let i = 0; i < 3; i++) expect(await query.read({ id: 1 })).toMatchObject({ status: "bypass", value: 10 });
+    expect(cacheAvailability().state()).toEqual({ breaker: "open", recovering: true });
+    const started = Date.now();
+    expect(await query.read({ id: 1 })).toMatchObject({ status: "bypass", value: 10 });
+    expect(Date.now() - started).toBeLessThan(100); // no timeout to wait for while the breaker is open
+    const lookupWarnings = warn.mock.calls.filter(([, message]) => message === `cache: redis lookup for ${query.name}`);
+    expect(lookupWarnings).toHaveLength(3);
+    proxy.thaw();
   });
 
   it("is one tracker per process", () => {
