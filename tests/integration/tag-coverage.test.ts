@@ -14,7 +14,7 @@ import {
 } from "~/cache/freshness.server";
 import { invalidate } from "~/cache/invalidate.server";
 import { stableKey } from "~/cache/query-cache.server";
-import type { CacheStatus } from "~/cache/read-log";
+import { type CacheStatus, ReadLog } from "~/cache/read-log";
 import { disconnectCacheRedis } from "~/cache/redis.server";
 import { type DatabaseHandle, db, setDatabase } from "~/db/connection.server";
 import { chapters, posts, scenes, stories, users } from "~/db/schema";
@@ -30,16 +30,37 @@ import { authenticate, createUser } from "~/models/users.server";
 import "~/queries/index.server";
 import { enableCache } from "../support/cache";
 import { testDatabases } from "../support/databases";
+import {
+  anonymous,
+  dataUrl,
+  get,
+  linkedIdNear,
+  linkedIds,
+  type Page,
+  postCounts,
+  type Session,
+  send,
+  signIn,
+  type Write,
+} from "../support/http-pages";
+import { type RunningServer, startServer } from "../support/server-process";
 
 /**
  * Tag coverage: after every mutation the product has, every page a user could visit shows it.
  *
- * For each mutation (and each meaningful variant of it), every page instance — a declared query
- * with its arguments and reader, enumerated from the database — is first read through the cache
- * until it is a HIT, then the mutation runs, then every instance is read through the cache again
- * and compared with a fresh load from the database (checkFreshness). A page served stale means the
- * mutation's tags miss it: the failure names the mutation, the query, its arguments and reader,
- * where the value differs, and the query's tags the mutation did not purge.
+ * In this process, on PGlite (and on Postgres with DATABASE_URL), against the real Redis: for each
+ * mutation (and each meaningful variant of it), every page instance — a declared query with its
+ * arguments and reader, enumerated from the database — is first read through the cache until it is
+ * a HIT, then the mutation runs, then every instance is read through the cache again and what Redis
+ * served is compared with a fresh load from the database (checkFreshness). A page served stale
+ * means the mutation's tags miss it: the failure names the mutation, the query, its arguments and
+ * reader, where the value differs, and the query's tags the mutation did not purge. The lists of
+ * queries and of writing model functions are checked against the code, so a new one cannot be
+ * forgotten here.
+ *
+ * Through the routes, on a real server process: the API writes and the page actions, each followed
+ * by the pages that show its data (documents and `.data`, warmed to a HIT first), and its
+ * `X-Cache-Invalidate` compared with the tags the model reported.
  */
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -58,6 +79,8 @@ interface PageRead {
 interface Served {
   status: CacheStatus | "error";
   outcome: Outcome<unknown>;
+  /** Whether the answer came out of Redis (a HIT or STALE in the read's log), not from a load just now. */
+  cached: boolean;
 }
 
 const queryNamed = (name: string): AnyQuery => {
@@ -142,14 +165,15 @@ async function enumeratePages(): Promise<PageRead[]> {
 }
 
 async function readCached(read: PageRead): Promise<Served> {
+  const log = new ReadLog();
   let status: Served["status"] = "error";
   const outcome = await settle(
-    read.query.read(read.args, { userId: read.userId, track: false }).then((result) => {
+    read.query.read(read.args, { userId: read.userId, track: false, log }).then((result) => {
       status = result.status;
       return result.value as unknown;
     }),
   );
-  return { status, outcome };
+  return { status, outcome, cached: log.reads.some((r) => r.status === "hit" || r.status === "stale") };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,11 +468,18 @@ async function warm(pages: PageRead[], last: Map<string, Served>, problems: stri
   });
 }
 
-/** Reads every page through the cache and compares each with the database. */
+/**
+ * Reads every page through the cache and compares what Redis served with the database. An answer
+ * that did not come out of Redis (a MISS, or a refusal: 403 and 404 are never cached) was loaded
+ * after the write, so it is fresh by construction and needs no second load; the keys themselves
+ * (scope) are checked by the comparison of every HIT, before any write and after each.
+ */
 async function checkPages(pages: PageRead[], mutation: string, purged: string[]) {
   const checked = await mapLimit(pages, READ_CONCURRENCY, async (read) => {
     const served = await readCached(read);
-    const difference = await checkFreshness(read.query.spec, read.args, served.outcome, { userId: read.userId });
+    const difference = served.cached
+      ? await checkFreshness(read.query.spec, read.args, served.outcome, { userId: read.userId })
+      : ({ fresh: true } as const);
     const stale: Stale[] = difference.fresh ? [] : [{ mutation, purged, read, status: served.status, difference }];
     return { served, stale };
   });
@@ -591,6 +622,475 @@ describe.each(testDatabases)("tag coverage on $name", (target) => {
   }, 180_000);
 });
 
+// ---------------------------------------------------------------------------------------------
+// Through the routes: the same writes as the API and the page actions make them, on the real server.
+
+interface PageCheck {
+  path: string;
+  as: Session;
+  /** The document's status after the write (default 200). */
+  status?: number;
+  /** Text the document and its `.data` must show, or must no longer show. */
+  shows?: string[];
+  hides?: string[];
+  /** Links (`/studio/scenes/3`) the document must have, or must no longer have. */
+  links?: string[];
+  unlinks?: string[];
+  /** Two fragments of the document, in this order. */
+  order?: [string, string];
+  /** The like and reply counts of the post page (or of the post's item on the feed: `post`). */
+  counts?: { post?: number; likes?: number; replies?: number };
+  /** Whether the like button is pressed. */
+  pressed?: boolean;
+}
+
+interface RouteWrite {
+  what: string;
+  /** The commitChange reason the server logs with the tags the model reported. */
+  reason: string;
+  send(): Promise<Write>;
+  pages: PageCheck[];
+}
+
+const ROUTE_PAGE_CONCURRENCY = 4;
+
+/** What a page shows that it should not, after the write (empty: all is well). */
+function complaints(check: PageCheck, doc: Page, data: Page): string[] {
+  const found: string[] = [];
+  const where = `${check.path} as ${check.as.name}`;
+  if (doc.status !== (check.status ?? 200))
+    found.push(`${where}: status ${doc.status}, expected ${check.status ?? 200}`);
+  for (const text of check.shows ?? []) {
+    if (!doc.body.includes(text)) found.push(`${where}: does not show "${text}"`);
+    if (!data.body.includes(text)) found.push(`${dataUrl(check.path)} as ${check.as.name}: does not hold "${text}"`);
+  }
+  for (const text of check.hides ?? []) {
+    if (doc.body.includes(text)) found.push(`${where}: still shows "${text}"`);
+    if (data.body.includes(text)) found.push(`${dataUrl(check.path)} as ${check.as.name}: still holds "${text}"`);
+  }
+  for (const link of check.links ?? []) {
+    if (!doc.body.includes(`href="${link}"`)) found.push(`${where}: no link to ${link}`);
+  }
+  for (const link of check.unlinks ?? []) {
+    if (doc.body.includes(`href="${link}"`)) found.push(`${where}: still links to ${link}`);
+  }
+  if (check.order) {
+    const [first, second] = check.order.map((text) => doc.body.indexOf(text));
+    if (first === undefined || second === undefined || first < 0 || second < 0 || first > second) {
+      found.push(`${where}: "${check.order[0]}" should come before "${check.order[1]}"`);
+    }
+  }
+  if (check.counts) {
+    const { post, ...expected } = check.counts;
+    const shown = postCounts(doc.body, post);
+    for (const [kind, n] of Object.entries(expected)) {
+      const got = shown[kind as keyof typeof shown];
+      if (got !== n) found.push(`${where}: shows ${got} ${kind}${post ? ` for post ${post}` : ""}, expected ${n}`);
+    }
+  }
+  if (check.pressed !== undefined && !doc.body.includes(`aria-pressed="${check.pressed}"`)) {
+    found.push(`${where}: the like button is not ${check.pressed ? "pressed" : "released"}`);
+  }
+  return found;
+}
+
+/** The tags of the server's `invalidate` log lines with this reason (debug level), in order. */
+function loggedPurges(output: string, reason: string): string[][] {
+  const purges: string[][] = [];
+  for (const line of output.split("\n")) {
+    if (!line.startsWith("{") || !line.includes('"invalidate"')) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: string; reason?: string; tags?: string[] };
+      if (entry.msg === "invalidate" && entry.reason === reason && entry.tags) purges.push(entry.tags);
+    } catch {
+      // A line cut by the buffer: not ours.
+    }
+  }
+  return purges;
+}
+
+/**
+ * One write through a route: warm its pages (documents and `.data`, a HIT on the second read), send
+ * it, check its `X-Cache-Invalidate` against the tags the model reported (the server's log), then
+ * read the pages again and check they show the write.
+ */
+async function routeWrite(server: RunningServer, write: RouteWrite): Promise<string[]> {
+  const found: string[] = [];
+  const views = write.pages.flatMap((check) => [
+    { check, path: check.path },
+    { check, path: dataUrl(check.path) },
+  ]);
+  await mapLimit(views, ROUTE_PAGE_CONCURRENCY, async ({ check, path: url }) => {
+    const first = await get(server.url, url, check.as);
+    const second = first.cache === "HIT" ? first : await get(server.url, url, check.as);
+    if (second.status === 200 && second.cache !== "HIT") {
+      found.push(`${url} as ${check.as.name}: read twice before the write, X-Cache ${second.cache}, not HIT`);
+    }
+  });
+  const logged = loggedPurges(server.output(), write.reason).length;
+  const sent = await write.send();
+  if (sent.status >= 400) return [...found, `the write answered ${sent.status}: ${JSON.stringify(sent.json)}`];
+  let reported: string[] | undefined;
+  for (const deadline = Date.now() + 2000; !reported && Date.now() < deadline; ) {
+    reported = loggedPurges(server.output(), write.reason)[logged];
+    if (!reported) await new Promise((r) => setTimeout(r, 20));
+  }
+  const header = [...sent.tags].sort().join(", ");
+  if (!reported) found.push(`the server logged no purge "${write.reason}" (X-Cache-Invalidate: ${header})`);
+  else if ([...new Set(reported)].sort().join(", ") !== header) {
+    found.push(`X-Cache-Invalidate [${header}] is not what the model purged [${[...reported].sort().join(", ")}]`);
+  }
+  const after = await mapLimit(write.pages, ROUTE_PAGE_CONCURRENCY, async (check) => {
+    const [doc, data] = await Promise.all([
+      get(server.url, check.path, check.as),
+      get(server.url, dataUrl(check.path), check.as),
+    ]);
+    return complaints(check, doc, data);
+  });
+  return [...found, ...after.flat()];
+}
+
+/** Signs in, finds the demo data's ids in the pages, and lists the writes with what each must show. */
+async function routeWrites(server: RunningServer): Promise<RouteWrite[]> {
+  const url = server.url;
+  const [alice, bob] = await Promise.all([
+    signIn(url, "alice@example.com", "alice"),
+    signIn(url, "bob@example.com", "bob"),
+  ]);
+  const anon = anonymous;
+  const story = linkedIdNear((await get(url, "/", anon)).body, "/stories/", "The Lighthouse Keeper");
+  const [chapter1, chapter2] = linkedIds((await get(url, `/studio/stories/${story}`, alice)).body, "/studio/chapters/");
+  const [scene1, scene2, scene3] = linkedIds(
+    (await get(url, `/studio/chapters/${chapter1}`, alice)).body,
+    "/studio/scenes/",
+  );
+  const [post] = linkedIds((await get(url, "/community", anon)).body, "/community/posts/");
+  if (!chapter1 || !chapter2 || !scene1 || !scene2 || !scene3 || !post) {
+    throw new Error(
+      `demo data not found: ${JSON.stringify({ story, chapter1, chapter2, scene1, scene2, scene3, post })}`,
+    );
+  }
+  const before = postCounts((await get(url, `/community/posts/${post}`, anon)).body);
+  const likes = before.likes ?? 0;
+  const replies = before.replies ?? 0;
+  const mark = (() => {
+    const run = Math.random().toString(36).slice(2, 7);
+    let n = 0;
+    return () => `mk${run}x${++n}`;
+  })();
+  const text1 = mark();
+  const title2 = mark();
+  const chapterTitle = mark();
+  const storyTitle = mark();
+  const postTitle = mark();
+  const reply1 = mark();
+  const newChapter = mark();
+  const chapterTitle2 = mark();
+  const newScene = mark();
+  const text3 = mark();
+  const storyTitle2 = mark();
+  const newStory = mark();
+  const postTitle2 = mark();
+  const reply2 = mark();
+  const patch = (path: string, as: Session, json: Record<string, unknown>) => () =>
+    send(url, "PATCH", path, as, { json });
+  const post_ =
+    (path: string, as: Session, body: { json: Record<string, unknown> } | { form: Record<string, string> }) => () =>
+      send(url, "POST", path, as, body);
+  const reading = `/stories/${story}`;
+  const studioStory = `/studio/stories/${story}`;
+  const studioChapter = `/studio/chapters/${chapter1}`;
+  const sceneLink = (id: number) => `/studio/scenes/${id}`;
+  const postPage = `/community/posts/${post}`;
+
+  return [
+    {
+      what: "PATCH /studio/api/scenes/:id (text only: an autosave)",
+      reason: "scene.save",
+      send: patch(`/studio/api/scenes/${scene1}`, alice, { content: `Words ${text1}.` }),
+      pages: [
+        { path: reading, as: anon, shows: [text1] },
+        { path: sceneLink(scene1), as: alice, shows: [text1] },
+      ],
+    },
+    {
+      what: "PATCH /studio/api/scenes/:id (title)",
+      reason: "scene.update",
+      send: patch(`/studio/api/scenes/${scene2}`, alice, { title: `Title ${title2}` }),
+      pages: [
+        { path: reading, as: anon, shows: [title2] },
+        { path: studioChapter, as: alice, shows: [title2] },
+        { path: sceneLink(scene1), as: alice, shows: [title2] },
+        { path: sceneLink(scene3), as: alice, shows: [title2] },
+      ],
+    },
+    {
+      what: "PATCH /studio/api/chapters/:id (title)",
+      reason: "chapter.update",
+      send: patch(`/studio/api/chapters/${chapter1}`, alice, { title: `Chapter ${chapterTitle}` }),
+      pages: [
+        { path: reading, as: anon, shows: [chapterTitle] },
+        { path: studioStory, as: alice, shows: [chapterTitle] },
+        { path: studioChapter, as: alice, shows: [chapterTitle] },
+        { path: sceneLink(scene2), as: alice, shows: [chapterTitle] },
+      ],
+    },
+    {
+      what: "PATCH /studio/api/stories/:id/write (title)",
+      reason: "story.update",
+      send: patch(`/studio/api/stories/${story}/write`, alice, { title: `Story ${storyTitle}` }),
+      pages: [
+        { path: "/", as: anon, shows: [storyTitle] },
+        { path: reading, as: anon, shows: [storyTitle] },
+        { path: "/studio", as: alice, shows: [storyTitle] },
+        { path: studioStory, as: alice, shows: [storyTitle] },
+        { path: studioChapter, as: alice, shows: [storyTitle] },
+        { path: sceneLink(scene2), as: alice, shows: [storyTitle] },
+      ],
+    },
+    {
+      what: "PATCH /studio/api/stories/:id/write (unpublish)",
+      reason: "story.update",
+      send: patch(`/studio/api/stories/${story}/write`, alice, { status: "draft" }),
+      pages: [
+        { path: "/", as: anon, hides: [storyTitle] },
+        { path: reading, as: anon, status: 404 },
+        { path: reading, as: alice, shows: [storyTitle] },
+      ],
+    },
+    {
+      what: "PATCH /studio/api/stories/:id/write (publish)",
+      reason: "story.update",
+      send: patch(`/studio/api/stories/${story}/write`, alice, { status: "published" }),
+      pages: [
+        { path: "/", as: anon, shows: [storyTitle] },
+        { path: reading, as: anon, shows: [storyTitle] },
+      ],
+    },
+    {
+      what: "DELETE /studio/api/scenes/:id",
+      reason: "scene.delete",
+      send: () => send(url, "DELETE", `/studio/api/scenes/${scene1}`, alice),
+      pages: [
+        { path: reading, as: anon, hides: [text1] },
+        { path: studioChapter, as: alice, unlinks: [sceneLink(scene1)] },
+        { path: sceneLink(scene2), as: alice, unlinks: [sceneLink(scene1)] },
+        { path: sceneLink(scene1), as: alice, status: 404 },
+      ],
+    },
+    {
+      what: "POST /community/api/posts",
+      reason: "post.create",
+      send: post_("/community/api/posts", bob, { json: { title: `Post ${postTitle}`, body: "Hello." } }),
+      pages: [
+        { path: "/community", as: anon, shows: [postTitle] },
+        { path: "/community", as: alice, shows: [postTitle] },
+      ],
+    },
+    {
+      what: "POST /community/api/posts/:id/like (like)",
+      reason: "like.set",
+      send: post_(`/community/api/posts/${post}/like`, alice, { json: { liked: true } }),
+      pages: [
+        { path: postPage, as: alice, counts: { likes: likes + 1 }, pressed: true },
+        { path: postPage, as: bob, counts: { likes: likes + 1 }, pressed: false },
+        { path: "/community", as: anon, counts: { post, likes: likes + 1 } },
+      ],
+    },
+    {
+      what: "POST /community/api/posts/:id/like (unlike)",
+      reason: "like.set",
+      send: post_(`/community/api/posts/${post}/like`, alice, { json: { liked: false } }),
+      pages: [
+        { path: postPage, as: alice, counts: { likes }, pressed: false },
+        { path: "/community", as: anon, counts: { post, likes } },
+      ],
+    },
+    {
+      what: "POST /community/api/posts/:id/replies",
+      reason: "reply.add",
+      send: post_(`/community/api/posts/${post}/replies`, bob, { json: { body: `Reply ${reply1}` } }),
+      pages: [
+        { path: postPage, as: anon, shows: [reply1] },
+        { path: postPage, as: alice, shows: [reply1] },
+        { path: "/community", as: anon, counts: { post, replies: replies + 1 } },
+      ],
+    },
+    {
+      what: "POST /studio/stories/:id intent=add-chapter",
+      reason: "chapter.add",
+      send: post_(studioStory, alice, { form: { intent: "add-chapter", title: `Chapter ${newChapter}`, summary: "" } }),
+      pages: [
+        { path: studioStory, as: alice, shows: [newChapter] },
+        { path: reading, as: anon, shows: [newChapter] },
+      ],
+    },
+    {
+      what: "POST /studio/stories/:id intent=move-chapter",
+      reason: "chapter.update",
+      send: post_(studioStory, alice, { form: { intent: "move-chapter", chapterId: String(chapter2), position: "1" } }),
+      pages: [
+        { path: studioStory, as: alice, order: [`/studio/chapters/${chapter2}"`, `/studio/chapters/${chapter1}"`] },
+        { path: reading, as: anon, order: [`id="chapter-${chapter2}"`, `id="chapter-${chapter1}"`] },
+      ],
+    },
+    {
+      what: "POST /studio/chapters/:id intent=update-chapter",
+      reason: "chapter.update",
+      send: post_(studioChapter, alice, {
+        form: { intent: "update-chapter", title: `Chapter ${chapterTitle2}`, summary: "Changed." },
+      }),
+      pages: [
+        { path: studioChapter, as: alice, shows: [chapterTitle2] },
+        { path: studioStory, as: alice, shows: [chapterTitle2] },
+        { path: sceneLink(scene2), as: alice, shows: [chapterTitle2] },
+        { path: reading, as: anon, shows: [chapterTitle2] },
+      ],
+    },
+    {
+      what: "POST /studio/chapters/:id intent=add-scene",
+      reason: "scene.add",
+      send: post_(studioChapter, alice, { form: { intent: "add-scene", title: `Scene ${newScene}` } }),
+      pages: [
+        { path: studioChapter, as: alice, shows: [newScene] },
+        { path: sceneLink(scene3), as: alice, shows: [newScene] },
+        { path: reading, as: anon, shows: [newScene] },
+      ],
+    },
+    {
+      what: "POST /studio/chapters/:id intent=move-scene",
+      reason: "scene.update",
+      send: post_(studioChapter, alice, { form: { intent: "move-scene", sceneId: String(scene3), position: "1" } }),
+      pages: [
+        { path: studioChapter, as: alice, order: [`${sceneLink(scene3)}"`, `${sceneLink(scene2)}"`] },
+        { path: reading, as: anon, order: [`id="scene-${scene3}"`, `id="scene-${scene2}"`] },
+        { path: sceneLink(scene2), as: alice, links: [sceneLink(scene3)] },
+      ],
+    },
+    {
+      what: "POST /studio/scenes/:id intent=save-scene",
+      reason: "scene.update",
+      send: post_(sceneLink(scene3), alice, { form: { intent: "save-scene", title: "Scene 3", content: text3 } }),
+      pages: [
+        { path: sceneLink(scene3), as: alice, shows: [text3] },
+        { path: reading, as: anon, shows: [text3] },
+      ],
+    },
+    {
+      what: "POST /studio/scenes/:id intent=delete-scene",
+      reason: "scene.delete",
+      send: post_(sceneLink(scene3), alice, { form: { intent: "delete-scene" } }),
+      pages: [
+        { path: reading, as: anon, hides: [text3] },
+        { path: studioChapter, as: alice, unlinks: [sceneLink(scene3)] },
+        { path: sceneLink(scene3), as: alice, status: 404 },
+      ],
+    },
+    {
+      what: "POST /studio/stories/:id intent=update-story",
+      reason: "story.update",
+      send: post_(studioStory, alice, {
+        form: { intent: "update-story", title: `Story ${storyTitle2}`, summary: "", status: "published" },
+      }),
+      pages: [
+        { path: "/", as: anon, shows: [storyTitle2] },
+        { path: "/studio", as: alice, shows: [storyTitle2] },
+        { path: sceneLink(scene2), as: alice, shows: [storyTitle2] },
+      ],
+    },
+    {
+      what: "POST /studio/stories/:id intent=delete-chapter",
+      reason: "chapter.delete",
+      send: post_(studioStory, alice, { form: { intent: "delete-chapter", chapterId: String(chapter2) } }),
+      pages: [
+        { path: studioStory, as: alice, unlinks: [`/studio/chapters/${chapter2}`] },
+        { path: reading, as: anon, hides: [`chapter-${chapter2}`] },
+        { path: `/studio/chapters/${chapter2}`, as: alice, status: 404 },
+      ],
+    },
+    {
+      what: "POST /studio intent=create-story",
+      reason: "story.create",
+      send: post_("/studio?index", alice, {
+        form: { intent: "create-story", title: `Story ${newStory}`, summary: "" },
+      }),
+      pages: [{ path: "/studio", as: alice, shows: [newStory] }],
+    },
+    {
+      what: "POST /community intent=create-post",
+      reason: "post.create",
+      send: post_("/community?index", alice, {
+        form: { intent: "create-post", title: `Post ${postTitle2}`, body: "Hi." },
+      }),
+      pages: [
+        { path: "/community", as: anon, shows: [postTitle2] },
+        { path: "/community", as: bob, shows: [postTitle2] },
+      ],
+    },
+    {
+      what: "POST /community/posts/:id intent=like",
+      reason: "like.set",
+      send: post_(postPage, bob, { form: { intent: "like", liked: "true" } }),
+      pages: [
+        { path: postPage, as: bob, counts: { likes: likes + 1 }, pressed: true },
+        { path: postPage, as: anon, counts: { likes: likes + 1 } },
+        { path: "/community?page=1", as: anon, counts: { post, likes: likes + 1 } },
+      ],
+    },
+    {
+      what: "POST /community/posts/:id intent=reply",
+      reason: "reply.add",
+      send: post_(postPage, alice, { form: { intent: "reply", body: `Reply ${reply2}` } }),
+      pages: [
+        { path: postPage, as: bob, shows: [reply2] },
+        { path: "/community", as: anon, counts: { post, replies: replies + 2 } },
+      ],
+    },
+  ];
+}
+
+interface RouteRun {
+  writes: number;
+  complaints: string[];
+}
+
+/**
+ * Runs the route writes on a real server process (the production build the global setup made),
+ * started as this file starts: it runs in the background while the model tests use this process.
+ */
+async function runRouteWrites(): Promise<RouteRun> {
+  const server = await startServer({ LOG_LEVEL: "debug" });
+  try {
+    const writes = await routeWrites(server);
+    const found: string[] = [];
+    for (const write of writes) {
+      for (const complaint of await routeWrite(server, write)) found.push(`${write.what}: ${complaint}`);
+    }
+    return { writes: writes.length, complaints: found };
+  } finally {
+    await server.stop();
+  }
+}
+
+let routeRun: Promise<RouteRun | Error> | undefined;
+
+beforeAll(() => {
+  routeRun = runRouteWrites().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+});
+
+describe("through the routes (a real server process)", () => {
+  it("shows every API write and page action on the pages that show its data, with the model's tags", async () => {
+    const run = await routeRun;
+    if (run instanceof Error || run === undefined) throw run ?? new Error("the route writes did not start");
+    expect(run.writes).toBeGreaterThanOrEqual(20);
+    expect(
+      run.complaints,
+      `Pages that do not show a write made through a route:\n${run.complaints.join("\n")}`,
+    ).toEqual([]);
+  }, 120_000);
+});
+
 afterAll(async () => {
+  await routeRun;
   await disconnectCacheRedis();
 });
