@@ -422,6 +422,8 @@ const short = (value: unknown) => {
 const outcomeAt = (outcome: Outcome<unknown>, at: string) =>
   outcome.ok ? short(valueAt(outcome.value, at)) : `throws ${outcome.error}`;
 
+const BEFORE_ANY_WRITE = "(before any write)";
+
 function describeStale(stale: Stale): string {
   const { difference: d, read, purged } = stale;
   const missing = d.tags.filter((t) => !purged.includes(t));
@@ -432,7 +434,8 @@ function describeStale(stale: Stale): string {
         "its key leaves out something the value depends on (scope?)";
   return (
     `  ${describeRead(read)} — ${stale.status}, differs at ${d.path === "" ? "(the whole value)" : d.path}: ` +
-    `served ${outcomeAt(d.served, d.path)}, database ${outcomeAt(d.current, d.path)}\n    ${why}`
+    `served ${outcomeAt(d.served, d.path)}, database ${outcomeAt(d.current, d.path)}` +
+    (stale.mutation === BEFORE_ANY_WRITE ? "" : `\n    ${why}`)
   );
 }
 
@@ -443,9 +446,15 @@ function report(stale: Stale[]): string {
     const purged = list[0]?.purged ?? [];
     const lines = list.slice(0, 12).map(describeStale);
     if (list.length > 12) lines.push(`  … and ${list.length - 12} more`);
-    return `${mutation} purged [${purged.join(", ")}], and left ${list.length} page(s) stale:\n${lines.join("\n")}`;
+    const head =
+      mutation === BEFORE_ANY_WRITE
+        ? `Before any write, ${list.length} page(s) served a value that is not the database's: a value loaded ` +
+          "for another reader (or other arguments), so the key leaves out something the value depends on " +
+          `(scope of ${[...new Set(list.map((s) => `${s.read.query.name}: ${s.read.query.scope}`))].join(", ")}?)`
+        : `${mutation} purged [${purged.join(", ")}], and left ${list.length} page(s) stale:`;
+    return `${head}\n${lines.join("\n")}`;
   });
-  return `Pages served stale after a write (tags that miss a page):\n\n${parts.join("\n\n")}`;
+  return `Pages served stale (what Redis served differs from the database):\n\n${parts.join("\n\n")}`;
 }
 
 const keyOf = (read: PageRead) => `${read.query.name} ${stableKey(read.args)} ${read.userId ?? "-"}`;
@@ -596,8 +605,10 @@ describe.each(testDatabases)("tag coverage on $name", (target) => {
     // Before any write, every cached page must already equal the database (keys, scopes).
     const initial = await enumeratePages();
     await warm(initial, new Map(), problems);
-    let last = await checkPages(initial, "(no write yet: the warmed cache)", []);
-    stale.push(...last.stale);
+    let last = await checkPages(initial, BEFORE_ANY_WRITE, []);
+    if (last.stale.length > 0) {
+      expect.fail(`${report(last.stale)}\n\n(The writes were not tried: with wrong keys, every one would look stale.)`);
+    }
 
     for (const mutation of mutations) {
       const label = `${mutation.fn}: ${mutation.what}`;
@@ -1072,21 +1083,24 @@ async function runRouteWrites(): Promise<RouteRun> {
   }
 }
 
+const ROUTES = "through the routes (a real server process)";
 let routeRun: Promise<RouteRun | Error> | undefined;
 
-beforeAll(() => {
+// Started with the file (unless a filter leaves its test out), so that the server works on the other core.
+beforeAll((file) => {
+  const routes = file.tasks.find((task) => task.name === ROUTES);
+  if (routes?.type !== "suite" || !routes.tasks.some((task) => task.mode === "run")) return;
   routeRun = runRouteWrites().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
 });
 
-describe("through the routes (a real server process)", () => {
+describe(ROUTES, () => {
   it("shows every API write and page action on the pages that show its data, with the model's tags", async () => {
     const run = await routeRun;
     if (run instanceof Error || run === undefined) throw run ?? new Error("the route writes did not start");
     expect(run.writes).toBeGreaterThanOrEqual(20);
-    expect(
-      run.complaints,
-      `Pages that do not show a write made through a route:\n${run.complaints.join("\n")}`,
-    ).toEqual([]);
+    if (run.complaints.length > 0) {
+      expect.fail(`Pages that do not show a write made through a route:\n${run.complaints.join("\n")}`);
+    }
   }, 120_000);
 });
 
