@@ -83,6 +83,8 @@ interface Served {
   cached: boolean;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const queryNamed = (name: string): AnyQuery => {
   const query = queryRegistry.get(name);
   if (!query) throw new Error(`no declared query ${name}`);
@@ -467,13 +469,18 @@ const keyOf = (read: PageRead) => `${read.query.name} ${stableKey(read.args)} ${
 async function warm(pages: PageRead[], last: Map<string, Served>, problems: string[]): Promise<Served[]> {
   return mapLimit(pages, READ_CONCURRENCY, async (page) => {
     const previous = last.get(keyOf(page));
-    const first = previous?.status === "hit" || previous?.status === "error" ? previous : await readCached(page);
-    if (first.status === "hit" || first.status === "error") return first;
-    const again = await readCached(page);
-    if (again.status !== "hit") {
-      problems.push(`${describeRead(page)}: read twice, the second read was ${again.status}, not a HIT`);
+    let served = previous?.status === "hit" || previous?.status === "error" ? previous : await readCached(page);
+    // A MISS is stored as it is served; a STALE entry (past its fresh time on a slow run) is
+    // refreshed in the background, which must be done before the write, or it could hide a stale page.
+    for (let tries = 0; served.status === "miss" || served.status === "stale"; tries++) {
+      if (tries === 40) {
+        problems.push(`${describeRead(page)}: read until it is a HIT, it stayed ${served.status}`);
+        break;
+      }
+      if (served.status === "stale") await sleep(25);
+      served = await readCached(page);
     }
-    return again;
+    return served;
   });
 }
 
@@ -732,10 +739,15 @@ async function routeWrite(server: RunningServer, write: RouteWrite): Promise<str
     { check, path: dataUrl(check.path) },
   ]);
   await mapLimit(views, ROUTE_PAGE_CONCURRENCY, async ({ check, path: url }) => {
-    const first = await get(server.url, url, check.as);
-    const second = first.cache === "HIT" ? first : await get(server.url, url, check.as);
-    if (second.status === 200 && second.cache !== "HIT") {
-      found.push(`${url} as ${check.as.name}: read twice before the write, X-Cache ${second.cache}, not HIT`);
+    // A MISS is a HIT on the next read; a STALE page (a slow run) once its background refresh is done.
+    let page = await get(server.url, url, check.as);
+    for (let tries = 0; page.status === 200 && page.cache !== "HIT"; tries++) {
+      if (tries === 40) {
+        found.push(`${url} as ${check.as.name}: read until it is a HIT before the write, it stayed ${page.cache}`);
+        break;
+      }
+      if (page.cache === "STALE") await sleep(25);
+      page = await get(server.url, url, check.as);
     }
   });
   const logged = loggedPurges(server.output(), write.reason).length;
@@ -744,7 +756,7 @@ async function routeWrite(server: RunningServer, write: RouteWrite): Promise<str
   let reported: string[] | undefined;
   for (const deadline = Date.now() + 2000; !reported && Date.now() < deadline; ) {
     reported = loggedPurges(server.output(), write.reason)[logged];
-    if (!reported) await new Promise((r) => setTimeout(r, 20));
+    if (!reported) await sleep(20);
   }
   const header = [...sent.tags].sort().join(", ");
   if (!reported) found.push(`the server logged no purge "${write.reason}" (X-Cache-Invalidate: ${header})`);
