@@ -38,6 +38,12 @@ async function chapterTags(tx: Transaction, chapter: { id: number; storyId: numb
   return [tags.chapter(chapter.id), tags.story(chapter.storyId), ...sceneRows.map((s) => tags.scene(s.id))];
 }
 
+/** Every chapter of a story: a move or a delete renumbers them, and each page shows its position. */
+async function storyChapterTags(tx: Transaction, storyId: number) {
+  const rows = await tx.select({ id: chapters.id }).from(chapters).where(eq(chapters.storyId, storyId));
+  return rows.map((c) => tags.chapter(c.id));
+}
+
 /** A chapter with its scenes (no text) for the studio. */
 export async function getChapterForEditing(actor: Reader, chapterId: number) {
   const { chapter, story } = await loadOwnChapter(actor, chapterId);
@@ -86,7 +92,8 @@ export async function updateChapter(actor: Actor, chapterId: number, input: unkn
       .where(and(eq(chapters.id, chapter.id), eq(chapters.storyId, story.id)))
       .returning();
     if (!row) throw new NotFoundError("Chapter");
-    return { value: row, tags: await chapterTags(tx, chapter) };
+    const renumbered = position === undefined ? [] : await storyChapterTags(tx, story.id);
+    return { value: row, tags: [...(await chapterTags(tx, chapter)), ...renumbered] };
   });
 }
 
@@ -95,7 +102,7 @@ export async function deleteChapter(actor: Actor, chapterId: number): Promise<Ch
   return commitChange("chapter.delete", async (tx) => {
     await placeSibling(tx, "chapters", story.id, chapter.id, null);
     // Read before the delete: its scenes go with it (ON DELETE CASCADE), and so must their pages.
-    const touched = await chapterTags(tx, chapter);
+    const touched = [...(await chapterTags(tx, chapter)), ...(await storyChapterTags(tx, story.id))];
     await tx.delete(chapters).where(eq(chapters.id, chapter.id));
     await tx.update(stories).set({ updatedAt: new Date() }).where(eq(stories.id, story.id));
     return { value: { storyId: story.id }, tags: [...touched, ...storyListTags(story)] };
