@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -34,12 +34,27 @@ export interface SpawnedScript {
   exited: Promise<number | null>;
 }
 
+/**
+ * Every process started here: none may outlive the test file, not even one whose test timed out
+ * before it could stop it (Vitest ends its workers without running "exit" handlers). Benchmarks
+ * import this too, outside Vitest: they stop what they start.
+ */
+const children = new Set<ChildProcess>();
+if (process.env.VITEST) {
+  const { afterAll } = await import("vitest");
+  afterAll(() => {
+    for (const child of children) child.kill("SIGKILL");
+  });
+}
+
 /** Runs one of the project's TypeScript entry points (through tsx) with `env` over ours. */
 export function spawnScript(script: string, env: Record<string, string>, args: string[] = []): SpawnedScript {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
@@ -70,7 +85,11 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   let finished = false;
-  void exited.then(() => (finished = true));
+  void exited.then(() => {
+    finished = true;
+    // Its PGlite files (and any Redis it started) go with it: nothing else uses them.
+    if (env.DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
+  });
   const listening = () =>
     fetch(`${url}/healthz`).then(
       (r) => r.ok,
