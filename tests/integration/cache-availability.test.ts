@@ -195,6 +195,26 @@ describe("when reads may use Redis", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(95);
   });
 
+  it("gives up in settle() at the deadline itself", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_000_000 });
+    try {
+      let done = false;
+      const settling = cacheAvailability()
+        .settle(100)
+        .finally(() => {
+          done = true;
+        });
+      await sleep(50);
+      expect(done).toBe(false);
+      vi.setSystemTime(1_000_100); // exactly the deadline
+      await sleep(100);
+      expect(done).toBe(true);
+      expect(await settling).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("only after the start-up drain of the outbox: purges first, reads after", async () => {
     const namespace = newNamespace();
     const keys = cacheKeys(namespace);
@@ -219,6 +239,17 @@ describe("when reads may use Redis", () => {
     expect(availability.forPurges()).toBe(store);
   });
 
+  it("watches a connection once, however often it is asked for", async () => {
+    await cacheOn();
+    const client = cacheRedis() as Redis;
+    const listeners = client.listenerCount("close");
+    for (let i = 0; i < 20; i++) {
+      cacheAvailability().forReads();
+      cacheAvailability().forPurges();
+    }
+    expect(client.listenerCount("close")).toBe(listeners);
+  });
+
   it("uses a new store for a new namespace", async () => {
     await cacheOn();
     const before = cacheAvailability().forReads();
@@ -235,6 +266,7 @@ describe("when reads may use Redis", () => {
     connectCacheRedis(proxy.url);
     expect(cacheRedis()?.status).not.toBe("ready");
     expect(availability.forReads()).toBeUndefined();
+    expect(availability.forPurges()).toBeUndefined();
     expect(availability.state()).toEqual({ breaker: "closed", recovering: true });
   });
 
@@ -274,6 +306,17 @@ describe("when reads may use Redis", () => {
     expect(await outboxRows()).toEqual([]);
   });
 
+  it("waits out the open breaker's pause before it tries to recover", async () => {
+    await cacheOn();
+    const availability = cacheAvailability();
+    for (let i = 0; i < 3; i++) availability.report(false);
+    // Redis is fine, but the breaker says to leave it alone for a second.
+    expect(await availability.settle(600)).toBe(false);
+    expect(availability.state()).toEqual({ breaker: "open", recovering: true });
+    expect(await availability.settle(3000)).toBe(true);
+    expect(availability.state()).toEqual({ breaker: "closed", recovering: false });
+  });
+
   it("lets purges through again once the open breaker's pause is over", async () => {
     await cacheOn();
     const availability = cacheAvailability();
@@ -282,6 +325,23 @@ describe("when reads may use Redis", () => {
     await sleep(1050);
     expect(availability.forPurges()).toBeInstanceOf(TaggedStore);
     expect(availability.state().breaker).toBe("half-open");
+    // Half-open: every purge may go, not only the probe.
+    expect(availability.forPurges()).toBeInstanceOf(TaggedStore);
+    expect(availability.forPurges()).toBeInstanceOf(TaggedStore);
+  });
+
+  it("does not reopen a half-open breaker when the connection closes (the pause is not restarted)", async () => {
+    await cacheOn();
+    const availability = cacheAvailability();
+    for (let i = 0; i < 3; i++) availability.report(false);
+    await sleep(1050);
+    expect(availability.forPurges()).toBeDefined();
+    expect(availability.state().breaker).toBe("half-open");
+    const client = cacheRedis() as Redis;
+    const closed = new Promise((resolve) => client.once("close", resolve));
+    await proxy.cut();
+    await closed;
+    expect(availability.state()).toEqual({ breaker: "half-open", recovering: true });
   });
 
   it("opens the breaker at once when the connection is lost, and reads again after it is back and drained", async () => {
@@ -325,6 +385,7 @@ describe("when reads may use Redis", () => {
     expect(Date.now() - started).toBeLessThan(100); // no timeout to wait for while the breaker is open
     const lookupWarnings = warn.mock.calls.filter(([, message]) => message === `cache: redis lookup for ${query.name}`);
     expect(lookupWarnings).toHaveLength(3);
+    expect(lookupWarnings[0]?.[0]).toEqual({ err: expect.any(Error) });
     proxy.thaw();
   });
 
@@ -342,8 +403,16 @@ describe("invalidate", () => {
     expect(await invalidate(["a", "b", "a"], { reason: "test" })).toEqual({ "X-Cache-Invalidate": "a, b" });
     expect(await raw.exists(keys.token("a"), keys.token("b"), keys.token("c"))).toBe(1);
     expect(metricsSnapshot().purges).toMatchObject({ purges: 1, tags: 2, failures: 0 });
+    expect(metricsSnapshot().purges.duration.count).toBe(1);
+    expect(metricsSnapshot().purges.duration.maxMs).toBeLessThan(1000);
     // Purged: warming was asked for (no queue here, so it is counted as unavailable).
     expect(warmCounters().unavailable).toBe(1);
+  });
+
+  it("never counts a purge that reached Redis as a failure", async () => {
+    await cacheOn();
+    for (let i = 0; i < 3; i++) await invalidate(["a"], { reason: "test" });
+    expect(cacheAvailability().state().breaker).toBe("closed");
   });
 
   it("deletes the outbox row of a purge that reached Redis, and only that row", async () => {
@@ -557,11 +626,16 @@ describe("the cache's Redis connection", () => {
       warn.mock.calls.filter(([, message]) => String(message).startsWith("Redis is unavailable"));
     expect(outageWarnings()).toHaveLength(1);
     expect(outageWarnings()[0]?.[0]).toMatchObject({ redis: proxy.url });
+    expect(outageWarnings()[0]?.[1]).toBe(
+      "Redis is unavailable: caching and warming are OFF, every read goes to the database; " +
+        "login rate limits fall back to this process's memory. Retrying in the background.",
+    );
     await proxy.start();
     await until(() => cacheRedisStatus().state === "ready", "ready again", 8000);
     expect(cacheRedisStatus().error).toBeUndefined();
     const backMessages = () => info.mock.calls.filter(([, message]) => String(message).startsWith("Redis is back"));
     expect(backMessages()).toHaveLength(1);
+    expect(backMessages()[0]).toEqual([{ redis: proxy.url }, "Redis is back: caching is on again"]);
     // A second outage warns again.
     await proxy.cut();
     await until(() => cacheRedisStatus().state === "down", "down again");
