@@ -15,6 +15,7 @@ export default defineConfig({
       "tests/integration/cache-engine.test.ts",
       "tests/integration/cache-recent-reads.test.ts",
       "tests/integration/cache-availability.test.ts",
+      "tests/integration/cache-mode-off.test.ts",
     ],
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

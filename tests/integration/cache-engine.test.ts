@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { defineQuery, processQueryCache, queryRegistry } from "~/cache/define-query.server";
 import { cacheKeys } from "~/cache/keys";
@@ -46,9 +46,10 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
+  // performance.now(), not Date.now(): some tests stop the Date clock.
+  const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
 }
@@ -369,6 +370,52 @@ describe("stale-while-revalidate and refresh-ahead", () => {
       const fresh = f - before;
       expect(ttl).toBeGreaterThan(fresh + 50_000 - 1000);
       expect(ttl).toBeLessThanOrEqual(fresh + 50_000 + (after - before) + 5);
+    }
+  });
+});
+
+describe("time boundaries (the clock stopped)", () => {
+  const T = 2_000_000_000_000;
+
+  it("serves an entry as fresh until its fresh time, and as stale from that very millisecond", async () => {
+    const { engine, spec, entryKey } = setup();
+    await engine.read(spec, { n: 1 });
+    const envelope = JSON.parse((await redis.get(entryKey({ n: 1 }))) as string) as { p: string };
+    const { f } = JSON.parse(envelope.p) as { f: number };
+    vi.useFakeTimers({ toFake: ["Date"], now: f - 1 });
+    try {
+      expect((await engine.read(spec, { n: 1 })).status).toBe("hit");
+      vi.setSystemTime(f);
+      expect((await engine.read(spec, { n: 1 })).status).toBe("stale");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("waits for a lock holder until the deadline itself, and never takes an entry stale at that moment", async () => {
+    const { spec, db, store } = setup();
+    const calls: string[] = [];
+    const engine = new QueryCache({ store: () => faulty(store, {}, calls), peerWaitMs: 100 });
+    const key = `${spec.name}:${stableKey({ n: 1 })}`;
+    await store.tryLock(key, 5000);
+    db.value = 2;
+    vi.useFakeTimers({ toFake: ["Date"], now: T });
+    try {
+      let finished = false;
+      const reading = engine.read(spec, { n: 1 }).finally(() => {
+        finished = true;
+      });
+      await until(() => calls.includes("tryLock"), "the refused lock");
+      // The holder stores an entry whose fresh time is now: stale from this very millisecond.
+      const { tokens } = await store.lookup(key, ["t:1"]);
+      await store.store(key, ["t:1"], tokens, JSON.stringify({ v: 9, f: T }), 60_000);
+      await sleep(60);
+      expect(finished).toBe(false); // the clock is stopped before the deadline: still polling
+      vi.setSystemTime(T + 100); // the deadline, to the millisecond
+      await until(() => finished, "the reader to give up waiting", 2000);
+      expect(await reading).toMatchObject({ status: "miss", value: 2 });
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

@@ -106,6 +106,31 @@ describe("recording reads (real Redis)", () => {
     expect(await redis.zcard(keys.recent("t:1"))).toBe(2);
   });
 
+  it("keeps one flush timer: a flush by hand cancels it, and the next read starts a new one", async () => {
+    const { reads, keys } = setup();
+    reads.note(read("q", { n: 1 }), ["t:1"]); // the timer starts: flush in 1 s
+    await sleep(100);
+    reads.note(read("q", { n: 2 }), ["t:2"]); // no second timer
+    await sleep(100);
+    await reads.flush(); // by hand: the timer is cancelled
+    expect(await redis.exists(keys.recent("t:1"), keys.recent("t:2"))).toBe(2);
+    await sleep(100);
+    reads.note(read("q", { n: 3 }), ["t:3"]); // a new timer, 1 s from now
+    await sleep(800);
+    expect(await redis.exists(keys.recent("t:3"))).toBe(0);
+    await sleep(600);
+    expect(await redis.exists(keys.recent("t:3"))).toBe(1);
+  });
+
+  it("leaves Redis alone when there is nothing to write", async () => {
+    const { reads, keys } = setup();
+    const hot = keys.hot(minuteOf(NOW));
+    await redis.zadd(hot, 1, "x");
+    await redis.pexpire(hot, 5000);
+    await reads.flush(NOW);
+    expect(await redis.pttl(hot)).toBeLessThanOrEqual(5000);
+  });
+
   it("flushes at once when 5000 distinct reads are pending", async () => {
     const { reads, namespace } = setup();
     const hotKeys = () => redis.keys(`qc:${namespace}:h:*`);
@@ -245,6 +270,14 @@ describe("finding what to warm (real Redis)", () => {
       { read: read("y", {}), reads: 13 },
       { read: read("x", {}), reads: 12 },
       { read: read("z", {}), reads: 4 },
+    ]);
+    // A key read only in a later minute still ranks by its count.
+    const { reads: other, keys: otherKeys } = setup();
+    await redis.zadd(otherKeys.hot(m - 1), 1, x as string);
+    await redis.zadd(otherKeys.hot(m), 100, z as string);
+    expect(await other.hottest(2, NOW)).toEqual([
+      { read: read("z", {}), reads: 100 },
+      { read: read("x", {}), reads: 1 },
     ]);
     // Top 1 per minute only: x (10) and y (8) and z (3): x is first.
     expect(await reads.hottest(1, NOW)).toEqual([{ read: read("x", {}), reads: 10 }]);
