@@ -11,7 +11,8 @@ function pathWithoutRedis(): string {
   return dir;
 }
 
-describe("the HTTP server process", () => {
+// Each test starts a server process (a PGlite, migrations, the demo seed): slow on a busy machine.
+describe("the HTTP server process", { timeout: 90_000 }, () => {
   let server: RunningServer | undefined;
   afterEach(async () => {
     await server?.stop("SIGKILL");

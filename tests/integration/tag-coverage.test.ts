@@ -733,7 +733,8 @@ async function routeWrite(server: RunningServer, write: RouteWrite): Promise<str
   const sent = await write.send();
   if (sent.status >= 400) return [...found, `the write answered ${sent.status}: ${JSON.stringify(sent.json)}`];
   let reported: string[] | undefined;
-  for (const deadline = Date.now() + 2000; !reported && Date.now() < deadline; ) {
+  // The log line can trail the response on a loaded machine.
+  for (const deadline = Date.now() + 10_000; !reported && Date.now() < deadline; ) {
     reported = loggedPurges(server.output(), write.reason)[logged];
     if (!reported) await sleep(20);
   }
