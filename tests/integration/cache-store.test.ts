@@ -8,13 +8,21 @@ import { newToken, TaggedStore } from "~/cache/tagged-store.server";
  * The generational tag store (DESIGN §5.2) against the real Redis: its three Lua scripts, the key
  * layout, TTLs and the lock. Each test works in a namespace of its own.
  */
-const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const redis = new Redis(redisUrl);
 const namespaces: string[] = [];
+const connections: Redis[] = [];
 
+/**
+ * A namespace and a store of its own, on a connection of its own: the scripts are defined once per
+ * connection, so every test defines (and depends on) them, as a fresh process does.
+ */
 function fresh() {
   const namespace = `store-${randomBytes(6).toString("hex")}`;
   namespaces.push(namespace);
-  return { store: new TaggedStore(redis, namespace), keys: cacheKeys(namespace), namespace };
+  const connection = new Redis(redisUrl);
+  connections.push(connection);
+  return { store: new TaggedStore(connection, namespace), keys: cacheKeys(namespace), namespace, connection };
 }
 
 afterAll(async () => {
@@ -22,6 +30,7 @@ afterAll(async () => {
     const keys = await redis.keys(`qc:${namespace}:*`);
     if (keys.length > 0) await redis.del(...keys);
   }
+  for (const connection of connections) connection.disconnect();
   redis.disconnect();
 });
 
@@ -166,8 +175,21 @@ describe("tagged store (real Redis)", () => {
   });
 
   it("keeps the namespace and connection it was made with", () => {
-    const { store, namespace } = fresh();
+    const { store, namespace, connection } = fresh();
     expect(store.namespace).toBe(namespace);
-    expect(store.redis).toBe(redis);
+    expect(store.redis).toBe(connection);
+  });
+
+  it("defines its scripts once per connection, for every store on it", async () => {
+    const { store, connection, namespace } = fresh();
+    const other = new TaggedStore(connection, `${namespace}-b`);
+    for (const s of [store, other]) {
+      const { tokens } = await s.lookup("k", ["a"]);
+      expect(await s.store("k", ["a"], tokens, "v", 60_000)).toBe(true);
+      const lock = await s.tryLock("k", 1000);
+      await s.unlock("k", lock as string);
+      expect(await s.tryLock("k", 1000)).not.toBeNull();
+    }
+    namespaces.push(`${namespace}-b`);
   });
 });
