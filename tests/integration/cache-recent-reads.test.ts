@@ -134,9 +134,11 @@ describe("recording reads (real Redis)", () => {
   it("flushes at once when 5000 distinct reads are pending", async () => {
     const { reads, namespace } = setup();
     const hotKeys = () => redis.keys(`qc:${namespace}:h:*`);
+    const started = performance.now();
     for (let i = 0; i < 4999; i++) reads.note(read("q", { i }), []);
     await sleep(50);
-    expect(await hotKeys()).toEqual([]);
+    // Nothing yet — unless a loaded machine took the second the flush timer waits.
+    if (performance.now() - started < 900) expect(await hotKeys()).toEqual([]);
     reads.note(read("q", { i: 4999 }), []);
     await sleep(150);
     const [hot] = await hotKeys();
