@@ -83,7 +83,7 @@ export async function startServer(env: Record<string, string>, args: string[] = 
     args,
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   let finished = false;
   void exited.then(() => {
     finished = true;
