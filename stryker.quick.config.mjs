@@ -13,8 +13,8 @@ const config = {
     "app/cache/circuit-breaker.ts",
     "app/cache/keys.ts",
     "app/cache/tags.ts",
-    "app/cache/duration.ts",
-    "app/cache/headers.ts",
+    "app/lib/duration.ts",
+    "app/http/cache-headers.server.ts",
     "app/cache/read-log.ts",
   ],
   // The checker type-checks each mutant in TypeScript's watch mode (a debounced rebuild per

@@ -11,7 +11,7 @@ export default defineConfig({
     include: [
       "tests/unit/cache-breaker.test.ts",
       "tests/unit/cache-keys-tags.test.ts",
-      "tests/unit/cache-parts.test.ts",
+      "tests/unit/cache-breaker-readlog-keys.test.ts",
       "tests/integration/cache-store.test.ts",
     ],
   },

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { toMs } from "./cache/duration";
+import { toMs } from "./lib/duration";
 
 const duration = z
   .string()

@@ -5,19 +5,19 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { cacheScopeOf, documentTagsTiming } from "./cache/client-hints.server";
-import { PRIVATE_NO_STORE } from "./cache/headers";
-import { metricsAsPrometheus as cacheMetricsAsPrometheus } from "./cache/metrics.server";
 import { ReadLog } from "./cache/read-log";
-import { warmMetricsAsPrometheus } from "./queue/warm-metrics.server";
+import { PRIVATE_NO_STORE } from "./http/cache-headers.server";
+import { metricsAsPrometheus as cacheMetricsAsPrometheus } from "./monitoring/cache-metrics.server";
+import { warmMetricsAsPrometheus } from "./monitoring/warm-metrics.server";
 
 export { startWorkers } from "../workers/index";
 export { actorOfCookie } from "./auth/admin.server";
 export { cacheRedis } from "./cache/redis.server";
-export { warmQueueHandle } from "./queue/warm-queue.server";
 // The server (server/index.ts) and `npm run worker` (workers/main.ts) reach the app's long-lived
 // resources through the build, so the routes, the worker and the server share one database pool
 // and one Redis connection per role.
 export { readiness, startServices, stopServices } from "./services.server";
+export { warmQueueHandle } from "./warming/queue.server";
 
 /** Everything `/metrics` shows: the cache's counters, then warming's. */
 export function metricsAsPrometheus(): string {

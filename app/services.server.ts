@@ -1,14 +1,14 @@
 import { cacheAvailability } from "~/cache/availability.server";
 import { loadCacheNamespace } from "~/cache/namespace.server";
-import { recentReads } from "~/cache/recent-reads.server";
 import { cacheRedis, cacheRedisStatus, connectCacheRedis, disconnectCacheRedis } from "~/cache/redis.server";
 import { config } from "~/config.server";
 import { currentDatabase, type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
-import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
-import { evictionPolicyProblems } from "~/queue/eviction-policy.server";
-import { closeWarmQueue, openWarmQueue, warmQueueHandle, warmQueueStatus } from "~/queue/warm-queue.server";
+import { isEmpty, seedDemo, seedLarge } from "~/models/seed.server";
+import { evictionPolicyProblems } from "~/warming/eviction-policy.server";
+import { closeWarmQueue, openWarmQueue, warmQueueHandle, warmQueueStatus } from "~/warming/queue.server";
+import { recentReads } from "~/warming/recent-reads.server";
 
 /**
  * The process's long-lived resources: the database, the cache's Redis connection and the warming

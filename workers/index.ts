@@ -1,10 +1,10 @@
 import { cacheAvailability } from "~/cache/availability.server";
 import { config } from "~/config.server";
 import { logger } from "~/lib/logger.server";
-import { warmQueue, warmQueueHandle } from "~/queue/warm-queue.server";
-import { scheduleHottest } from "./hottest-schedule";
-import { startOutboxRelay } from "./outbox-relay";
-import { startWarmWorker, stopWarmWorker } from "./warm-worker";
+import { warmQueue, warmQueueHandle } from "~/warming/queue.server";
+import { startOutboxRelay } from "../app/cache/outbox-relay.server";
+import { scheduleHottest } from "../app/warming/schedule.server";
+import { startWarmWorker, stopWarmWorker } from "../app/warming/worker.server";
 
 /**
  * The background work of one process (DESIGN §6): the warming worker, the warming schedule and

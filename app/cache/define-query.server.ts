@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import { logger } from "~/lib/logger.server";
+import { type Duration, toMs } from "../lib/duration";
+import { recentReads } from "../warming/recent-reads.server";
 import { cacheAvailability } from "./availability.server";
-import { type Duration, toMs } from "./duration";
 import { MAX_ENTRY_LIFETIME_MS } from "./outbox.server";
 import { QueryCache, type QuerySpec, type ReadOptions, type ReadResult } from "./query-cache.server";
-import { recentReads } from "./recent-reads.server";
 
 /**
  * A cached read, declared once (DESIGN §5.1) and used by loaders, by invalidation and by the

@@ -3,10 +3,10 @@ import { db, type Transaction } from "~/db/connection.server";
 import { cachePurgeOutbox } from "~/db/schema";
 import { logger } from "~/lib/logger.server";
 import type { Changed } from "~/models/actor";
-import { warmAfterPurge } from "~/queue/warm-queue.server";
+import { warmAfterPurge } from "~/warming/queue.server";
+import { invalidationHeaders } from "../http/cache-headers.server";
+import { recordPurge } from "../monitoring/cache-metrics.server";
 import { cacheAvailability } from "./availability.server";
-import { invalidationHeaders } from "./headers";
-import { recordPurge } from "./metrics.server";
 
 /**
  * The one way to purge (DESIGN §5.5): deletes the tags' tokens, records the purge, queues warming

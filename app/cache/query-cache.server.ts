@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { queryCounters, recordRead } from "./metrics.server";
+import { queryCounters, recordRead } from "../monitoring/cache-metrics.server";
 import type { CacheStatus, ReadLog } from "./read-log";
 import type { Lookup, TagStore } from "./tagged-store.server";
 

@@ -1,7 +1,7 @@
 import { Form } from "@remix-run/react";
 import { type ReactNode, useEffect, useState } from "react";
 import { type SaveStatus, useSceneDraft } from "~/client/drafts/useSceneDraft";
-import { countWords } from "~/client/drafts/word-count";
+import { countWords } from "~/lib/word-count";
 import { FormErrors, TextArea, TextField } from "./Field";
 import { SubmitButton } from "./SubmitButton";
 

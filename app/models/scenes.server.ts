@@ -4,6 +4,7 @@ import { commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import { db, type Transaction } from "~/db/connection.server";
 import { scenes } from "~/db/schema";
+import { countWords } from "~/lib/word-count";
 import type { Actor, Changed, Reader } from "./actor";
 import { loadOwnChapter } from "./chapters.server";
 import { ConflictError, NotFoundError } from "./errors";
@@ -35,11 +36,6 @@ const BaseVersion = z.object({
     .transform((value) => new Date(value))
     .optional(),
 });
-
-export function countWords(text: string): number {
-  const words = text.trim().match(/\S+/g);
-  return words ? words.length : 0;
-}
 
 /** The scene with its chapter and story, or 404; 403 unless `actor` wrote the story. */
 export async function loadOwnScene(actor: Reader, sceneId: number) {

@@ -2,14 +2,14 @@ import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunct
 import { data } from "@remix-run/node";
 import { Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
-import { PRIVATE_NO_STORE } from "~/cache/headers";
 import { cachedClientLoader } from "~/client/cache/client-loader";
 import { failureFor } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";
 import { useOverlay } from "~/client/optimistic/useOverlay";
 import { NewPostForm, type PendingPost } from "~/components/NewPostForm";
-import { done, withActionInvalidation } from "~/lib/form-answer.server";
-import { badIntent, formValues, handleForm } from "~/lib/forms.server";
+import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { done, withActionInvalidation } from "~/http/form-answer.server";
+import { badIntent, formValues, handleForm } from "~/http/forms.server";
 import { createPost } from "~/models/posts.server";
 import { communityFeed } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";

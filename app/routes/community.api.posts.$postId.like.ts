@@ -1,5 +1,5 @@
-import { apiRoute, changed } from "~/lib/api-route.server";
-import { idParam } from "~/lib/http.server";
+import { idParam } from "~/http/api-response.server";
+import { apiRoute, changed } from "~/http/api-route.server";
 import { setLike } from "~/models/likes.server";
 
 /** POST /community/api/posts/:postId/like: `liked=true|false` sets the state, without it toggles. */

@@ -1,5 +1,5 @@
-import { apiRoute, changed } from "~/lib/api-route.server";
-import { idParam } from "~/lib/http.server";
+import { idParam } from "~/http/api-response.server";
+import { apiRoute, changed } from "~/http/api-route.server";
 import { addReply } from "~/models/replies.server";
 
 /** POST /community/api/posts/:postId/replies (body): 201 and the new reply's id. */

@@ -1,4 +1,4 @@
-import { apiRoute, changed } from "~/lib/api-route.server";
+import { apiRoute, changed } from "~/http/api-route.server";
 import { createPost, getPost } from "~/models/posts.server";
 
 /** POST /community/api/posts (title, body): 201, the new post, and its page in `Location`. */

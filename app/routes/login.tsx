@@ -4,7 +4,7 @@ import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/
 import { loginRetryAfter, recordLoginFailure, recordLoginSuccess } from "~/auth/login-limit.server";
 import { getActor, safeRedirect, signIn } from "~/auth/session.server";
 import { FormErrors, TextField } from "~/components/Field";
-import { formValues, handleForm } from "~/lib/forms.server";
+import { formValues, handleForm } from "~/http/forms.server";
 import { type FieldErrors, ValidationError } from "~/models/errors";
 import { authenticate } from "~/models/users.server";
 

@@ -2,11 +2,11 @@ import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-r
 import { data } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getActor } from "~/auth/session.server";
-import { PRIVATE_NO_STORE } from "~/cache/headers";
 import { cachedClientLoader } from "~/client/cache/client-loader";
 import { Paragraphs } from "~/components/Paragraphs";
-import { rethrowForPage } from "~/lib/forms.server";
-import { idParam } from "~/lib/http.server";
+import { idParam } from "~/http/api-response.server";
+import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { rethrowForPage } from "~/http/forms.server";
 import { assertReadable } from "~/models/stories.server";
 import { storyReading } from "~/queries/index.server";
 

@@ -2,11 +2,11 @@ import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunct
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { cachedClientLoader } from "~/client/cache/client-loader";
 import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
-import { badIntent, formValues, handleForm } from "~/lib/forms.server";
+import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { badIntent, formValues, handleForm } from "~/http/forms.server";
 import { createStory } from "~/models/stories.server";
 import { studioStories } from "~/queries/index.server";
 

@@ -1,12 +1,12 @@
 import { cacheAvailability } from "~/cache/availability.server";
-import { metricsSnapshot, resetMetrics } from "~/cache/metrics.server";
 import { outboxBacklog } from "~/cache/outbox.server";
-import { apiRoute } from "~/lib/api-route.server";
-import { json } from "~/lib/http.server";
+import { json } from "~/http/api-response.server";
+import { apiRoute } from "~/http/api-route.server";
 import type { SignedIn } from "~/models/actor";
 import { ForbiddenError } from "~/models/errors";
-import { resetWarmMetrics, warmMetricsSnapshot } from "~/queue/warm-metrics.server";
-import { warmQueue } from "~/queue/warm-queue.server";
+import { metricsSnapshot, resetMetrics } from "~/monitoring/cache-metrics.server";
+import { resetWarmMetrics, warmMetricsSnapshot } from "~/monitoring/warm-metrics.server";
+import { warmQueue } from "~/warming/queue.server";
 
 function requireAdmin(actor: SignedIn) {
   if (actor.role !== "admin") throw new ForbiddenError("Admins only");

@@ -1,5 +1,5 @@
-import { apiRoute, changed } from "~/lib/api-route.server";
-import { idParam } from "~/lib/http.server";
+import { idParam } from "~/http/api-response.server";
+import { apiRoute, changed } from "~/http/api-route.server";
 import { updateChapter } from "~/models/chapters.server";
 
 /** PATCH /studio/api/chapters/:id (title, summary, position); the story's author only. */

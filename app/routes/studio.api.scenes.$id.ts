@@ -1,5 +1,5 @@
-import { apiRoute, changed } from "~/lib/api-route.server";
-import { idParam, json } from "~/lib/http.server";
+import { idParam, json } from "~/http/api-response.server";
+import { apiRoute, changed } from "~/http/api-route.server";
 import { ConflictError } from "~/models/errors";
 import { deleteScene, updateScene } from "~/models/scenes.server";
 

@@ -1,5 +1,5 @@
-import { apiRoute, changed } from "~/lib/api-route.server";
-import { idParam } from "~/lib/http.server";
+import { idParam } from "~/http/api-response.server";
+import { apiRoute, changed } from "~/http/api-route.server";
 import { updateStory } from "~/models/stories.server";
 
 /** PATCH /studio/api/stories/:id/write (title, summary, status); the author only. */

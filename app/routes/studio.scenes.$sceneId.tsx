@@ -2,11 +2,11 @@ import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunct
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { SceneEditor } from "~/components/SceneEditor";
 import { SubmitButton } from "~/components/SubmitButton";
-import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/lib/forms.server";
-import { idParam } from "~/lib/http.server";
+import { idParam } from "~/http/api-response.server";
+import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/http/forms.server";
 import { ConflictError } from "~/models/errors";
 import { deleteScene, updateScene } from "~/models/scenes.server";
 import { studioScene } from "~/queries/index.server";

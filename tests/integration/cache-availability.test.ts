@@ -8,10 +8,8 @@ import { cacheAvailability } from "~/cache/availability.server";
 import { defineQuery } from "~/cache/define-query.server";
 import { commitChange, invalidate } from "~/cache/invalidate.server";
 import { cacheKeys } from "~/cache/keys";
-import { metricsSnapshot, resetMetrics } from "~/cache/metrics.server";
 import { loadCacheNamespace } from "~/cache/namespace.server";
 import { drainOutbox, dropExpiredOutboxRows, MAX_ENTRY_LIFETIME_MS, outboxBacklog } from "~/cache/outbox.server";
-import { recentReads } from "~/cache/recent-reads.server";
 import {
   cacheRedis,
   cacheRedisStatus,
@@ -24,7 +22,9 @@ import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
 import { type DatabaseHandle, setDatabase } from "~/db/connection.server";
 import { appMeta, cachePurgeOutbox } from "~/db/schema";
 import { logger } from "~/lib/logger.server";
-import { resetWarmMetrics, warmCounters } from "~/queue/warm-metrics.server";
+import { metricsSnapshot, resetMetrics } from "~/monitoring/cache-metrics.server";
+import { resetWarmMetrics, warmCounters } from "~/monitoring/warm-metrics.server";
+import { recentReads } from "~/warming/recent-reads.server";
 import { openSnapshotPglite } from "../support/pglite-snapshot";
 
 /**

@@ -4,7 +4,6 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { defineQuery, processQueryCache, queryRegistry } from "~/cache/define-query.server";
 import { cacheKeys } from "~/cache/keys";
-import { metricsSnapshot, type QueryCounters, queryCounters } from "~/cache/metrics.server";
 import { MAX_ENTRY_LIFETIME_MS } from "~/cache/outbox.server";
 import {
   type CacheEngineOptions,
@@ -15,6 +14,7 @@ import {
 } from "~/cache/query-cache.server";
 import { ReadLog } from "~/cache/read-log";
 import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
+import { metricsSnapshot, type QueryCounters, queryCounters } from "~/monitoring/cache-metrics.server";
 
 /**
  * The read path of DESIGN §5 (QueryCache) against the real Redis, with loads that are plain

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { cacheAvailability } from "~/cache/availability.server";
 import { cacheKeys } from "~/cache/keys";
+import { cacheRedis, connectCacheRedis, disconnectCacheRedis } from "~/cache/redis.server";
 import {
   decodeRead,
   encodeRead,
@@ -11,8 +12,7 @@ import {
   type ReadRef,
   RecentReads,
   recentReads,
-} from "~/cache/recent-reads.server";
-import { cacheRedis, connectCacheRedis, disconnectCacheRedis } from "~/cache/redis.server";
+} from "~/warming/recent-reads.server";
 
 /**
  * What people read (DESIGN §6), as the warming worker finds it: the per-tag index of recent keys

@@ -7,14 +7,14 @@ import { disconnectCacheRedis } from "~/cache/redis.server";
 import { TaggedStore } from "~/cache/tagged-store.server";
 import { type DatabaseHandle, db, openDatabase, setDatabase } from "~/db/connection.server";
 import { cachePurgeOutbox, scenes } from "~/db/schema";
-import { seedDemo } from "~/db/seed.server";
 import type { SignedIn } from "~/models/actor";
 import { addChapter } from "~/models/chapters.server";
 import { addScene, updateScene } from "~/models/scenes.server";
+import { seedDemo } from "~/models/seed.server";
 import { createStory, updateStory } from "~/models/stories.server";
 import { authenticate } from "~/models/users.server";
 import { storyReading } from "~/queries/index.server";
-import { startOutboxRelay } from "../../workers/outbox-relay";
+import { startOutboxRelay } from "../../app/cache/outbox-relay.server";
 import { enableCache, waitFor } from "../support/cache";
 import { freePort } from "../support/server-process";
 

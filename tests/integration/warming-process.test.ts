@@ -3,13 +3,13 @@ import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { invalidate } from "~/cache/invalidate.server";
 import { loadCacheNamespace } from "~/cache/namespace.server";
-import { recentReads } from "~/cache/recent-reads.server";
 import { disconnectCacheRedis } from "~/cache/redis.server";
 import { tags } from "~/cache/tags";
 import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
-import { seedDemo } from "~/db/seed.server";
+import { seedDemo } from "~/models/seed.server";
 import { communityPost } from "~/queries/index.server";
-import { closeWarmQueue, openWarmQueue, warmQueue } from "~/queue/warm-queue.server";
+import { closeWarmQueue, openWarmQueue, warmQueue } from "~/warming/queue.server";
+import { recentReads } from "~/warming/recent-reads.server";
 import { enableCache, waitFor } from "../support/cache";
 import { createScratchPostgres } from "../support/databases";
 import {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { toMs } from "~/cache/duration";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
 import { cacheKeys } from "~/cache/keys";
 import { stableKey } from "~/cache/query-cache.server";
 import { ReadLog, type ReadRecord } from "~/cache/read-log";
 import { formatTagHeader, parseTagHeader, tags } from "~/cache/tags";
+import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { toMs } from "~/lib/duration";
 
 /**
  * The small pure parts of the cache, pinned down exactly: Redis key layout, tag names, the tag

@@ -6,7 +6,7 @@ import {
   recordPurge,
   recordRead,
   resetMetrics,
-} from "~/cache/metrics.server";
+} from "~/monitoring/cache-metrics.server";
 
 /** The cache's counters as /metrics and the dashboards read them: every field, exactly. */
 describe("cache metrics", () => {

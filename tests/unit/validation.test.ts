@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatTagHeader, parseTagHeader, tags } from "~/cache/tags";
-import { type HttpError, MAX_BODY_BYTES, readBody } from "~/lib/http.server";
-import { countWords } from "~/models/scenes.server";
+import { type HttpError, MAX_BODY_BYTES, readBody } from "~/http/api-response.server";
+import { countWords } from "~/lib/word-count";
 import { booleanField, integerField, parseId } from "~/models/validation";
 
 describe("fields that accept JSON and form values alike", () => {

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getActor } from "~/auth/session.server";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/cache/headers";
+import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import type { Changed, SignedIn } from "~/models/actor";
 import { UnauthorizedError } from "~/models/errors";
-import { type ApiErrorBody, api, discardBody, json, methodNotAllowed, readBody } from "./http.server";
+import { type ApiErrorBody, api, discardBody, json, methodNotAllowed, readBody } from "./api-response.server";
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

@@ -1,6 +1,6 @@
 import { data, redirect } from "@remix-run/node";
-import { invalidationHeaders } from "~/cache/headers";
 import { isEnhanced } from "~/client/optimistic/enhanced";
+import { invalidationHeaders } from "~/http/cache-headers.server";
 
 /**
  * The answer of a page action that did its work: a redirect (post/redirect/get) for a plain form,

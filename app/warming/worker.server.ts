@@ -2,12 +2,12 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { z } from "zod";
 import { queryRegistry } from "~/cache/define-query.server";
-import { recentReads } from "~/cache/recent-reads.server";
 import { logger } from "~/lib/logger.server";
 import { ModelError } from "~/models/errors";
-import { WARM_HOTTEST_JOB, WARM_JOB, WarmHottestData, WarmJobData, warmQueueName } from "~/queue/warm-job";
-import { recordWarmed, warmCounters } from "~/queue/warm-metrics.server";
-import { queueWarming } from "~/queue/warm-queue.server";
+import { recordWarmed, warmCounters } from "~/monitoring/warm-metrics.server";
+import { WARM_HOTTEST_JOB, WARM_JOB, WarmHottestData, WarmJobData, warmQueueName } from "~/warming/job";
+import { queueWarming } from "~/warming/queue.server";
+import { recentReads } from "~/warming/recent-reads.server";
 // Every declared query registers itself on import: the worker runs them by name.
 import "~/queries/index.server";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker } from "~/cache/circuit-breaker";
-import { toMs } from "~/cache/duration";
 import { stableKey } from "~/cache/query-cache.server";
 import { ReadLog } from "~/cache/read-log";
+import { toMs } from "~/lib/duration";
 
 describe("circuit breaker", () => {
   it("opens after the threshold, lets one probe through after the pause, and closes on success", () => {

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
-import { cacheAvailability } from "./availability.server";
-import { cacheKeys } from "./keys";
-import { stableKey } from "./query-cache.server";
+import { cacheAvailability } from "../cache/availability.server";
+import { cacheKeys } from "../cache/keys";
+import { stableKey } from "../cache/query-cache.server";
 
 /**
  * What people read, kept so that warming repeats real reads (DESIGN §6), not everything:

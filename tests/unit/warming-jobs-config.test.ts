@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { decodeRead, encodeRead } from "~/cache/recent-reads.server";
 import { parseConfig } from "~/config.server";
-import { policyProblem } from "~/queue/eviction-policy.server";
-import { WarmJobData, warmQueueName } from "~/queue/warm-job";
+import { policyProblem } from "~/warming/eviction-policy.server";
+import { WarmJobData, warmQueueName } from "~/warming/job";
+import { decodeRead, encodeRead } from "~/warming/recent-reads.server";
 
 describe("Redis eviction policies for their roles", () => {
   it("wants noeviction for the queue", () => {

@@ -1,4 +1,4 @@
-import { formatTagHeader } from "./tags";
+import { formatTagHeader } from "../cache/tags";
 
 /** Response headers a mutation sends: the tags whose data it changed (DESIGN §7). */
 export function invalidationHeaders(changedTags: readonly string[]): Record<string, string> {

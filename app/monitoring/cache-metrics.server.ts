@@ -1,5 +1,5 @@
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
-import type { CacheStatus } from "./read-log";
+import type { CacheStatus } from "../cache/read-log";
 
 /**
  * Cache counters of this process, per query and per purge, for /metrics and the dashboards.

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import { WARM_HOTTEST_JOB, WARM_SCHEDULER_ID, type WarmHottestData } from "~/queue/warm-job";
+import { WARM_HOTTEST_JOB, WARM_SCHEDULER_ID, type WarmHottestData } from "~/warming/job";
 
 /**
  * Scheduled warming (DESIGN §6): every `intervalMs`, a job finds the most read keys of the last

@@ -1,6 +1,6 @@
 import { cacheAvailability } from "~/cache/availability.server";
 import { drainOutbox, dropExpiredOutboxRows } from "~/cache/outbox.server";
-import { warmAfterPurge } from "~/queue/warm-queue.server";
+import { warmAfterPurge } from "~/warming/queue.server";
 
 /**
  * The outbox relay (DESIGN §5.4): every few seconds, replays outbox rows a mutation did not clear

@@ -2,12 +2,12 @@ import { createHash, randomUUID } from "node:crypto";
 import { type JobsOptions, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { queryRegistry } from "~/cache/define-query.server";
-import { encodeRead, type ReadRef, recentReads } from "~/cache/recent-reads.server";
 import { failFastOptions, redactUrl } from "~/cache/redis.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
-import { WARM_JOB, type WarmJobData, warmQueueName } from "./warm-job";
-import { warmCounters } from "./warm-metrics.server";
+import { encodeRead, type ReadRef, recentReads } from "~/warming/recent-reads.server";
+import { warmCounters } from "../monitoring/warm-metrics.server";
+import { WARM_JOB, type WarmJobData, warmQueueName } from "./job";
 
 /**
  * The producer side of warming (DESIGN §6). A save must never wait on Redis (§5.3): the queue's
