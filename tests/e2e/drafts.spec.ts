@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, expect, type Page, test } from "@playwright/test";
-import { newScene } from "./studio-fixtures";
+import { newScene } from "./studio-data";
 import { signIn, unique, users } from "./support";
 
 /**

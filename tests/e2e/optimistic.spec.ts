@@ -1,5 +1,5 @@
 import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
-import { newChapter, newScene, newStory } from "./studio-fixtures";
+import { newChapter, newScene, newStory } from "./studio-data";
 import { signIn, unique, users } from "./support";
 
 /**

@@ -1,5 +1,5 @@
-import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
-import { signIn, users } from "./support";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 
 /**
  * The public reading view, /stories/:storyId, on the demo data: alice's published "The Lighthouse
@@ -37,16 +37,15 @@ async function openPublished(page: Page): Promise<number> {
  * The id of alice's draft, found as alice: from her studio list when that page links it, else by
  * trying the first story ids (the demo data comes first in a fresh database).
  */
-async function draftId(request: APIRequestContext): Promise<number> {
-  await signIn(request, users.alice);
-  const studio = await request.get("/studio");
+async function draftId(alice: APIRequestContext): Promise<number> {
+  const studio = await alice.get("/studio");
   if (studio.ok()) {
     const html = await studio.text();
     const linked = new RegExp(`href="/studio/stories/(\\d+)"[^>]*>(?:<[^>]+>)*\\s*${DRAFT}`).exec(html);
     if (linked) return Number(linked[1]);
   }
   for (let id = 1; id <= 30; id++) {
-    const response = await request.get(`/stories/${id}`);
+    const response = await alice.get(`/stories/${id}`);
     if (response.ok() && (await response.text()).includes(`<h1>${DRAFT}</h1>`)) return id;
   }
   throw new Error(`alice's draft "${DRAFT}" was not found`);
@@ -106,22 +105,21 @@ test("anyone reads a published story: chapters, then their scenes' text, in orde
   expect(consoleErrors, "no errors (hydration mismatches included) in the console").toEqual([]);
 });
 
-test("a signed-in reader sees the same story, on a private page", async ({ page }) => {
+test("a signed-in reader sees the same story, on a private page", async ({ page, bobPage }) => {
   const id = await openPublished(page);
   const publicResponse = await page.request.get(`/stories/${id}`);
   expect(publicResponse.headers()["cache-control"] ?? "").not.toContain("private");
 
-  await signIn(page, users.bob);
-  const response = await page.goto(`/stories/${id}`);
+  const response = await bobPage.goto(`/stories/${id}`);
   expect(response?.status()).toBe(200);
   expect(response?.headers()["cache-control"]).toBe("private, no-store");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText(PUBLISHED);
-  await expect(page.getByTestId("scene")).toHaveCount(6);
-  await expect(page.getByText("Draft preview")).toHaveCount(0);
+  await expect(bobPage.getByRole("heading", { level: 1 })).toHaveText(PUBLISHED);
+  await expect(bobPage.getByTestId("scene")).toHaveCount(6);
+  await expect(bobPage.getByText("Draft preview")).toHaveCount(0);
 });
 
-test("a draft is not found for anonymous visitors", async ({ page, request }) => {
-  const id = await draftId(request);
+test("a draft is not found for anonymous visitors", async ({ page, aliceRequest }) => {
+  const id = await draftId(aliceRequest);
   const response = await page.goto(`/stories/${id}`);
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { level: 1, name: "Not found" })).toBeVisible();
@@ -129,18 +127,16 @@ test("a draft is not found for anonymous visitors", async ({ page, request }) =>
   await expect(page).not.toHaveTitle(new RegExp(DRAFT));
 });
 
-test("a draft is not found for other authors", async ({ page, request }) => {
-  const id = await draftId(request);
-  await signIn(page, users.bob);
+test("a draft is not found for other authors", async ({ bobPage: page, aliceRequest }) => {
+  const id = await draftId(aliceRequest);
   const response = await page.goto(`/stories/${id}`);
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { level: 1, name: "Not found" })).toBeVisible();
   await expect(page.getByText(DRAFT)).toHaveCount(0);
 });
 
-test("its author previews her draft, marked as such", async ({ page, request }) => {
-  const id = await draftId(request);
-  await signIn(page, users.alice);
+test("its author previews her draft, marked as such", async ({ alicePage: page, aliceRequest }) => {
+  const id = await draftId(aliceRequest);
   const response = await page.goto(`/stories/${id}`);
   expect(response?.status()).toBe(200);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(DRAFT);
