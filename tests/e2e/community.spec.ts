@@ -1,5 +1,6 @@
-import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
-import { signIn, unique, users } from "./support";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { unique } from "./support";
 
 /**
  * The community pages: feed, new post, post page with likes and replies. Every test runs with
@@ -46,7 +47,7 @@ async function openPost(page: Page, title: string): Promise<number> {
 }
 
 test.describe("anonymous visitors", () => {
-  test("read the feed and a post but get no forms", async ({ page, request }) => {
+  test("read the feed and a post but get no forms", async ({ page, aliceRequest }) => {
     const consoleErrors: string[] = [];
     page.on("pageerror", (error) => consoleErrors.push(error.message));
     page.on("console", (message) => {
@@ -56,8 +57,7 @@ test.describe("anonymous visitors", () => {
       }
     });
     const title = unique("Anonymous can read");
-    await signIn(request, users.alice);
-    await createPost(request, title, "First paragraph.\nSecond paragraph.");
+    await createPost(aliceRequest, title, "First paragraph.\nSecond paragraph.");
 
     await gotoFeedWith(page, title);
     await expect(page.getByRole("heading", { level: 1, name: "Community" })).toBeVisible();
@@ -104,10 +104,9 @@ test.describe("anonymous visitors", () => {
     await expect(page.getByTestId("reply").first()).toContainText("The lamps along the quay came on one by one.");
   });
 
-  test("a POST to a post page goes to the login page", async ({ page, request }) => {
+  test("a POST to a post page goes to the login page", async ({ page, aliceRequest }) => {
     const title = unique("Anonymous cannot like");
-    await signIn(request, users.alice);
-    await createPost(request, title);
+    await createPost(aliceRequest, title);
     const id = await openPost(page, title);
 
     const forms: Record<string, string>[] = [
@@ -136,10 +135,9 @@ test.describe("anonymous visitors", () => {
 });
 
 test.describe("signed-in members", () => {
-  test("alice posts and her post comes first in the feed", async ({ page }) => {
+  test("alice posts and her post comes first in the feed", async ({ alicePage: page }) => {
     // First, that is, above every post that was there before: tests running alongside may post
     // between her post and the page that shows it, so "index 0" is not asserted.
-    await signIn(page, users.alice);
     await page.goto("/community");
     const before = await page.getByTestId("feed-item").first().getByRole("link").first().textContent();
     expect(before).toBeTruthy();
@@ -163,8 +161,7 @@ test.describe("signed-in members", () => {
     await expect(page.getByLabel("Body")).toHaveValue("");
   });
 
-  test("an empty title or body shows its error next to the field and keeps the rest", async ({ page }) => {
-    await signIn(page, users.alice);
+  test("an empty title or body shows its error next to the field and keeps the rest", async ({ alicePage: page }) => {
     await page.goto("/community");
     const body = unique("A body without a title");
     await page.getByLabel("Body").fill(body);
@@ -191,11 +188,9 @@ test.describe("signed-in members", () => {
     await expect(page.getByText(body)).toHaveCount(0);
   });
 
-  test("bob likes a post, then unlikes it", async ({ page, request }) => {
+  test("bob likes a post, then unlikes it", async ({ bobPage: page, aliceRequest }) => {
     const title = unique("Like me");
-    await signIn(request, users.alice);
-    await createPost(request, title);
-    await signIn(page, users.bob);
+    await createPost(aliceRequest, title);
     const id = await openPost(page, title);
 
     await expect(page.getByTestId("like-count")).toHaveText("0 likes");
@@ -215,11 +210,12 @@ test.describe("signed-in members", () => {
     await expect(page.getByRole("button", { name: "Like", exact: true })).toBeVisible();
   });
 
-  test("liking states the wanted state, so a repeated submit changes nothing", async ({ page, request }) => {
+  test("liking states the wanted state, so a repeated submit changes nothing", async ({
+    bobPage: page,
+    aliceRequest,
+  }) => {
     const title = unique("Double like");
-    await signIn(request, users.alice);
-    await createPost(request, title);
-    await signIn(page, users.bob);
+    await createPost(aliceRequest, title);
     const id = await openPost(page, title);
 
     for (let i = 0; i < 2; i++) {
@@ -236,7 +232,7 @@ test.describe("signed-in members", () => {
     await expect(page.getByRole("button", { name: "Unlike", exact: true })).toBeVisible();
 
     // alice likes it too: two likes, and each of them sees their own button state.
-    const response = await request.post(`/community/posts/${id}`, {
+    const response = await aliceRequest.post(`/community/posts/${id}`, {
       form: { intent: "like", liked: "true" },
       maxRedirects: 0,
     });
@@ -248,11 +244,9 @@ test.describe("signed-in members", () => {
     await expect(page.getByRole("button", { name: "Like", exact: true })).toBeVisible();
   });
 
-  test("bob replies, the reply shows and the feed counts it", async ({ page, request }) => {
+  test("bob replies, the reply shows and the feed counts it", async ({ bobPage: page, aliceRequest }) => {
     const title = unique("Reply to me");
-    await signIn(request, users.alice);
-    await createPost(request, title);
-    await signIn(page, users.bob);
+    await createPost(aliceRequest, title);
     await openPost(page, title);
     await expect(page.getByTestId("reply")).toHaveCount(0);
 
@@ -285,8 +279,7 @@ test.describe("signed-in members", () => {
 });
 
 test.describe("feed pages", () => {
-  test("twenty posts to a page, with Older and Newer links", async ({ page }) => {
-    await signIn(page, users.alice);
+  test("twenty posts to a page, with Older and Newer links", async ({ alicePage: page }) => {
     const label = unique("Pager");
     const titles = Array.from({ length: 21 }, (_, i) => `${label} #${i + 1}`);
     for (const title of titles) await createPost(page.request, title);
@@ -335,8 +328,7 @@ test.describe("missing posts", () => {
     });
   }
 
-  test("liking a post that does not exist is a 404, not a crash", async ({ page }) => {
-    await signIn(page, users.bob);
+  test("liking a post that does not exist is a 404, not a crash", async ({ bobPage: page }) => {
     const response = await page.request.post("/community/posts/999999999", {
       form: { intent: "like", liked: "true" },
       maxRedirects: 0,
