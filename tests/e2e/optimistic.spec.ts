@@ -1,11 +1,13 @@
-import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { newChapter, newScene, newStory } from "./studio-data";
-import { signIn, unique, users } from "./support";
+import { unique } from "./support";
 
 /**
- * Optimistic fetcher state (DESIGN §8): likes, replies and new posts show at once, a failed action
- * rolls back with its error shown and the input kept, and no frame shows the old value while a
- * like is on its way. JavaScript only: without it the same forms post and redirect (community.spec).
+ * Optimistic fetcher state (docs/optimistic-ui.md): likes, replies and new posts show at once, a
+ * failed action rolls back with its error shown and the input kept, and no frame shows the old value
+ * while a like is on its way. JavaScript only: without it the same forms post and redirect
+ * (community.spec).
  */
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "optimistic UI needs JavaScript");
 
@@ -82,10 +84,11 @@ async function recorded(page: Page) {
 
 const likeButton = 'button[name="intent"][value="like"]';
 
-test("a like shows before the server answers, within one frame of the click", async ({ page, request }) => {
-  await signIn(request, users.alice);
-  const id = await newPost(request, unique("Quick like"));
-  await signIn(page, users.bob);
+test("a like shows before the server answers, within one frame of the click", async ({
+  bobPage: page,
+  aliceRequest,
+}) => {
+  const id = await newPost(aliceRequest, unique("Quick like"));
   await page.goto(`/community/posts/${id}`);
   await expect(page.getByTestId("like-count")).toHaveText("0 likes");
   const release = await holdPosts(page, `/community/posts/${id}`);
@@ -108,12 +111,10 @@ test("a like shows before the server answers, within one frame of the click", as
 });
 
 test("ten rapid like/unlike clicks: no frame shows a stale count, and the end state is the server's", async ({
-  page,
-  request,
+  bobPage: page,
+  aliceRequest,
 }) => {
-  await signIn(request, users.alice);
-  const id = await newPost(request, unique("Rapid likes"));
-  await signIn(page, users.bob);
+  const id = await newPost(aliceRequest, unique("Rapid likes"));
   await page.goto(`/community/posts/${id}`);
   await expect(page.getByTestId("like-count")).toHaveText("0 likes");
   await startFrameRecorder(page, '[data-testid="like-count"]', likeButton);
@@ -141,10 +142,8 @@ test("ten rapid like/unlike clicks: no frame shows a stale count, and the end st
   await expect(page.getByRole("button", { name: "Like", exact: true })).toHaveAttribute("aria-pressed", "false");
 });
 
-test("a like that fails rolls back and says so next to the button", async ({ page, request }) => {
-  await signIn(request, users.alice);
-  const id = await newPost(request, unique("Failing like"));
-  await signIn(page, users.bob);
+test("a like that fails rolls back and says so next to the button", async ({ bobPage: page, aliceRequest }) => {
+  const id = await newPost(aliceRequest, unique("Failing like"));
   await page.goto(`/community/posts/${id}`);
   await failPosts(page, `/community/posts/${id}`);
   await startFrameRecorder(page, '[data-testid="like-count"]', likeButton);
@@ -162,10 +161,8 @@ test("a like that fails rolls back and says so next to the button", async ({ pag
   await expect(page.getByTestId("like-count")).toHaveText("0 likes");
 });
 
-test("a reply shows at once, marked pending, then for real", async ({ page, request }) => {
-  await signIn(request, users.alice);
-  const id = await newPost(request, unique("Quick reply"));
-  await signIn(page, users.bob);
+test("a reply shows at once, marked pending, then for real", async ({ bobPage: page, aliceRequest }) => {
+  const id = await newPost(aliceRequest, unique("Quick reply"));
   await page.goto(`/community/posts/${id}`);
   const release = await holdPosts(page, `/community/posts/${id}`);
   const text = unique("An instant reply");
@@ -184,10 +181,8 @@ test("a reply shows at once, marked pending, then for real", async ({ page, requ
   await expect(box).toHaveValue("");
 });
 
-test("a reply that fails goes away, shows the error and keeps the text", async ({ page, request }) => {
-  await signIn(request, users.alice);
-  const id = await newPost(request, unique("Failing reply"));
-  await signIn(page, users.bob);
+test("a reply that fails goes away, shows the error and keeps the text", async ({ bobPage: page, aliceRequest }) => {
+  const id = await newPost(aliceRequest, unique("Failing reply"));
   await page.goto(`/community/posts/${id}`);
   await failPosts(page, `/community/posts/${id}`);
   const text = unique("Words I do not want to lose");
@@ -204,10 +199,11 @@ test("a reply that fails goes away, shows the error and keeps the text", async (
   await expect(page.getByRole("alert")).toHaveCount(0);
 });
 
-test("a fetcher like answers with data and its invalidation headers, not a redirect", async ({ page, request }) => {
-  await signIn(request, users.alice);
-  const id = await newPost(request, unique("Headers"));
-  await signIn(page, users.bob);
+test("a fetcher like answers with data and its invalidation headers, not a redirect", async ({
+  bobPage: page,
+  aliceRequest,
+}) => {
+  const id = await newPost(aliceRequest, unique("Headers"));
   await page.goto(`/community/posts/${id}`);
   const answer = page.waitForResponse(
     (r) => r.url().includes(`/community/posts/${id}.data`) && r.request().method() === "POST",
@@ -219,8 +215,7 @@ test("a fetcher like answers with data and its invalidation headers, not a redir
   await expect(page).toHaveURL(new RegExp(`/community/posts/${id}$`));
 });
 
-test("a new post is prepended to the feed at once, then replaced by the real one", async ({ page }) => {
-  await signIn(page, users.alice);
+test("a new post is prepended to the feed at once, then replaced by the real one", async ({ alicePage: page }) => {
   await page.goto("/community");
   const release = await holdPosts(page, "/community");
   const title = unique("Straight to the top");
@@ -240,8 +235,7 @@ test("a new post is prepended to the feed at once, then replaced by the real one
   await expect(page).toHaveURL(/\/community$/);
 });
 
-test("a new post that fails is taken back, with the error and the text kept", async ({ page }) => {
-  await signIn(page, users.alice);
+test("a new post that fails is taken back, with the error and the text kept", async ({ alicePage: page }) => {
   await page.goto("/community");
   await failPosts(page, "/community");
   const title = unique("Never posted");
@@ -258,8 +252,8 @@ test("a new post that fails is taken back, with the error and the text kept", as
 test.describe("studio", () => {
   const chapterLinks = (page: Page) => page.getByRole("list", { name: "Chapters" }).getByRole("link");
 
+  /** On alice's page: a new story of hers with three chapters, open in the studio. */
   async function storyWithChapters(page: Page) {
-    await signIn(page, users.alice);
     const storyId = await newStory(page.request);
     const titles = [unique("One"), unique("Two"), unique("Three")];
     for (const title of titles) await newChapter(page.request, storyId, title);
@@ -268,7 +262,7 @@ test.describe("studio", () => {
     return { storyId, titles };
   }
 
-  test("a chapter rename and a move show at once, before the server answers", async ({ page }) => {
+  test("a chapter rename and a move show at once, before the server answers", async ({ alicePage: page }) => {
     const { storyId, titles } = await storyWithChapters(page);
     const [one, two, three] = titles as [string, string, string];
     const release = await holdPosts(page, `/studio/stories/${storyId}`);
@@ -294,7 +288,9 @@ test.describe("studio", () => {
     expect(titles).toContain(two);
   });
 
-  test("a move or rename that fails goes back, with the error on its row and the title kept", async ({ page }) => {
+  test("a move or rename that fails goes back, with the error on its row and the title kept", async ({
+    alicePage: page,
+  }) => {
     const { storyId, titles } = await storyWithChapters(page);
     const [one, two, three] = titles as [string, string, string];
     await failPosts(page, `/studio/stories/${storyId}`);
@@ -313,8 +309,7 @@ test.describe("studio", () => {
     await expect(rowOne.getByRole("textbox", { name: "Title" })).toHaveValue(wanted);
   });
 
-  test("a scene move on the chapter page shows at once", async ({ page }) => {
-    await signIn(page, users.alice);
+  test("a scene move on the chapter page shows at once", async ({ alicePage: page }) => {
     const chapterId = await newChapter(page.request, await newStory(page.request));
     const [a, b] = [unique("Scene A"), unique("Scene B")];
     await newScene(page.request, chapterId, a);
