@@ -1,5 +1,6 @@
-import { expect, type Page, test } from "@playwright/test";
-import { signIn, unique, users } from "./support";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { unique } from "./support";
 
 /**
  * The studio pages, run by both projects: with JavaScript (Remix forms) and without it (plain form
@@ -49,9 +50,8 @@ test("an anonymous visitor is sent to log in, with the way back", async ({ page 
   await expect(page).toHaveURL(/\/login\?redirectTo=%2Fstudio%2Fstories%2F1$/);
 });
 
-test("create a story, edit it and publish it", async ({ page }) => {
+test("create a story, edit it and publish it", async ({ alicePage: page }) => {
   test.slow(); // a long flow of page loads and form posts
-  await signIn(page, users.alice);
   const title = unique("Harbour Lights");
   const path = await createStory(page, title, "A first summary.");
   const storyId = path.split("/").at(-1);
@@ -93,9 +93,8 @@ test("create a story, edit it and publish it", async ({ page }) => {
   );
 });
 
-test("add, rename, reorder and delete chapters", async ({ page }) => {
+test("add, rename, reorder and delete chapters", async ({ alicePage: page }) => {
   test.slow(); // a long flow of page loads and form posts
-  await signIn(page, users.alice);
   const storyTitle = unique("Chaptered");
   const path = await createStory(page, storyTitle);
   const [a, b, c] = [unique("Arrival"), unique("Bells"), unique("Crossing")];
@@ -141,9 +140,8 @@ test("add, rename, reorder and delete chapters", async ({ page }) => {
   await expect(chapterLinks(page)).toHaveText([c, retitled]);
 });
 
-test("add, edit, reorder and delete scenes", async ({ page }) => {
+test("add, edit, reorder and delete scenes", async ({ alicePage: page }) => {
   test.slow(); // a long flow of page loads and form posts
-  await signIn(page, users.alice);
   await createStory(page, unique("Scenic"));
   const chapter = unique("Chapter of scenes");
   await addChapter(page, chapter);
@@ -200,9 +198,8 @@ test("add, edit, reorder and delete scenes", async ({ page }) => {
   await expect(sceneLinks(page)).toHaveText([third]);
 });
 
-test("an empty title shows the error next to the field and keeps what was typed", async ({ page }) => {
+test("an empty title shows the error next to the field and keeps what was typed", async ({ alicePage: page }) => {
   test.slow(); // a long flow of page loads and form posts
-  await signIn(page, users.alice);
   const title = unique("Validated");
   await createStory(page, title);
 
@@ -241,33 +238,30 @@ test("an empty title shows the error next to the field and keeps what was typed"
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Found a title");
 });
 
-test("bob can neither open nor change alice's story, chapter or scene", async ({ page }) => {
+test("bob can neither open nor change alice's story, chapter or scene", async ({ alicePage, bobPage }) => {
   test.slow(); // a long flow of page loads and form posts
   // Find alice's pages through the UI.
-  await signIn(page, users.alice);
-  await page.goto("/studio");
-  await page.getByRole("link", { name: "The Lighthouse Keeper", exact: true }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("The Lighthouse Keeper");
-  const storyPath = new URL(page.url()).pathname;
-  await chapterLinks(page).first().click();
-  await expect(page).toHaveURL(/\/studio\/chapters\/\d+$/);
-  const chapterPath = new URL(page.url()).pathname;
-  const chapterTitle = await page.getByRole("heading", { level: 1 }).textContent();
-  await sceneLinks(page).first().click();
-  await expect(page).toHaveURL(/\/studio\/scenes\/\d+$/);
-  const scenePath = new URL(page.url()).pathname;
-  const sceneText = await page.getByRole("form", { name: "Scene" }).getByLabel("Text").inputValue();
+  await alicePage.goto("/studio");
+  await alicePage.getByRole("link", { name: "The Lighthouse Keeper", exact: true }).click();
+  await expect(alicePage.getByRole("heading", { level: 1 })).toHaveText("The Lighthouse Keeper");
+  const storyPath = new URL(alicePage.url()).pathname;
+  await chapterLinks(alicePage).first().click();
+  await expect(alicePage).toHaveURL(/\/studio\/chapters\/\d+$/);
+  const chapterPath = new URL(alicePage.url()).pathname;
+  const chapterTitle = await alicePage.getByRole("heading", { level: 1 }).textContent();
+  await sceneLinks(alicePage).first().click();
+  await expect(alicePage).toHaveURL(/\/studio\/scenes\/\d+$/);
+  const scenePath = new URL(alicePage.url()).pathname;
+  const sceneText = await alicePage.getByRole("form", { name: "Scene" }).getByLabel("Text").inputValue();
 
-  await page.context().clearCookies();
-  await signIn(page, users.bob);
-  await page.goto("/studio");
-  await expect(page.getByRole("link", { name: "Salt and Static", exact: true })).toBeVisible();
-  await expect(page.getByRole("link", { name: "The Lighthouse Keeper", exact: true })).toHaveCount(0);
+  await bobPage.goto("/studio");
+  await expect(bobPage.getByRole("link", { name: "Salt and Static", exact: true })).toBeVisible();
+  await expect(bobPage.getByRole("link", { name: "The Lighthouse Keeper", exact: true })).toHaveCount(0);
 
   for (const path of [storyPath, chapterPath, scenePath]) {
-    const response = await page.goto(path);
+    const response = await bobPage.goto(path);
     expect(response?.status(), path).toBe(403);
-    await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+    await expect(bobPage.getByRole("heading", { name: "Not allowed" })).toBeVisible();
   }
 
   const attempts: [string, Record<string, string>][] = [
@@ -278,26 +272,23 @@ test("bob can neither open nor change alice's story, chapter or scene", async ({
     [scenePath, { intent: "delete-scene" }],
   ];
   for (const [path, form] of attempts) {
-    const response = await page.request.post(path, { form, maxRedirects: 0 });
+    const response = await bobPage.request.post(path, { form, maxRedirects: 0 });
     expect(response.status(), `${form.intent} on ${path}`).toBe(403);
   }
 
   // Nothing changed.
-  await page.context().clearCookies();
-  await signIn(page, users.alice);
-  await page.goto(storyPath);
-  const details = page.getByRole("form", { name: "Story details" });
+  await alicePage.goto(storyPath);
+  const details = alicePage.getByRole("form", { name: "Story details" });
   await expect(details.getByLabel("Title")).toHaveValue("The Lighthouse Keeper");
   await expect(details.getByLabel("Status")).toHaveValue("published");
-  await expect(chapterLinks(page).filter({ hasText: "Bob's chapter" })).toHaveCount(0);
-  await page.goto(chapterPath);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText(chapterTitle ?? "");
-  await page.goto(scenePath);
-  await expect(page.getByRole("form", { name: "Scene" }).getByLabel("Text")).toHaveValue(sceneText);
+  await expect(chapterLinks(alicePage).filter({ hasText: "Bob's chapter" })).toHaveCount(0);
+  await alicePage.goto(chapterPath);
+  await expect(alicePage.getByRole("heading", { level: 1 })).toHaveText(chapterTitle ?? "");
+  await alicePage.goto(scenePath);
+  await expect(alicePage.getByRole("form", { name: "Scene" }).getByLabel("Text")).toHaveValue(sceneText);
 });
 
-test("ids that name nothing give the not-found page", async ({ page }) => {
-  await signIn(page, users.alice);
+test("ids that name nothing give the not-found page", async ({ alicePage: page }) => {
   for (const path of ["/studio/stories/abc", "/studio/stories/999999999", "/studio/chapters/0", "/studio/scenes/-1"]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(404);
@@ -305,8 +296,7 @@ test("ids that name nothing give the not-found page", async ({ page }) => {
   }
 });
 
-test("studio form posts redirect with the tags they changed, or answer 400", async ({ page }) => {
-  await signIn(page, users.alice);
+test("studio form posts redirect with the tags they changed, or answer 400", async ({ alicePage: page }) => {
   const created = await page.request.post("/studio?index", {
     form: { intent: "create-story", title: unique("Posted"), summary: "" },
     maxRedirects: 0,
@@ -332,19 +322,17 @@ test("studio form posts redirect with the tags they changed, or answer 400", asy
 });
 
 test("without JavaScript, a scene form loaded before another save is refused, keeping the text", async ({
-  page,
-  context,
+  alicePage: page,
   javaScriptEnabled,
 }) => {
   test.skip(javaScriptEnabled, "with JavaScript the editor autosaves: drafts.spec covers its conflicts");
   test.slow(); // a long flow of page loads and form posts
-  await signIn(page, users.alice);
   await createStory(page, unique("Two windows"));
   const chapter = unique("Chapter");
   await addChapter(page, chapter);
   await chapterLinks(page).filter({ hasText: chapter }).click();
   const scenePath = await addScene(page, unique("Scene"));
-  const other = await context.newPage();
+  const other = await page.context().newPage();
   await other.goto(scenePath);
 
   const editor = page.getByRole("form", { name: "Scene" });
