@@ -1,12 +1,31 @@
-import { type Browser, type BrowserContext, expect, type Page, test } from "@playwright/test";
+import type { BrowserContext, Page } from "@playwright/test";
+import { expect, test as signedIn } from "./fixtures";
 import { newScene } from "./studio-data";
-import { signIn, unique, users } from "./support";
+import { unique } from "./support";
+
+const test = signedIn.extend<{
+  /** What the server has: the editor of a fresh context, signed in as alice, with no local drafts. */
+  serverText: (sceneId: number) => Promise<string>;
+}>({
+  serverText: async ({ browser, baseURL, aliceSession }, use) => {
+    await use(async (sceneId) => {
+      const context = await browser.newContext({ baseURL, storageState: aliceSession });
+      try {
+        const page = await context.newPage();
+        await page.goto(`/studio/scenes/${sceneId}`);
+        return await text(page).inputValue();
+      } finally {
+        await context.close();
+      }
+    });
+  },
+});
 
 /**
- * Drafts (DESIGN §8): the scene editor autosaves, keeps unsaved text in localStorage until the
- * server has it, brings it back after a crash, says when it is offline, and never lets two tabs
- * overwrite each other silently. JavaScript only: without it the editor is a plain form
- * (studio.spec covers that).
+ * Drafts (docs/optimistic-ui.md, “Drafts”): the scene editor autosaves, keeps unsaved text in
+ * localStorage until the server has it, brings it back after a crash, says when it is offline, and
+ * never lets two tabs overwrite each other silently. JavaScript only: without it the editor is a
+ * plain form (studio.spec covers that).
  */
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "drafts need JavaScript");
 // Each test waits for real autosaves and checks the server from a fresh browser context.
@@ -27,19 +46,6 @@ function drafts(page: Page): Promise<Record<string, string>> {
   });
 }
 
-/** What the server has: the editor of a fresh, signed-in context with no local drafts. */
-async function serverText(browser: Browser, sceneId: number): Promise<string> {
-  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
-  try {
-    const page = await context.newPage();
-    await signIn(page, users.alice);
-    await page.goto(`/studio/scenes/${sceneId}`);
-    return await text(page).inputValue();
-  } finally {
-    await context.close();
-  }
-}
-
 /**
  * Blocks every autosave of the context's pages, those sent while a page closes included (a
  * context route outlives the page): the server never hears of them. Returns the unblock.
@@ -50,8 +56,10 @@ async function blockSaves(context: BrowserContext, sceneId: number) {
   return () => context.unroute(url);
 }
 
-test("typing autosaves after a pause, and the draft is dropped once the server has it", async ({ page, browser }) => {
-  await signIn(page, users.alice);
+test("typing autosaves after a pause, and the draft is dropped once the server has it", async ({
+  alicePage: page,
+  serverText,
+}) => {
   const sceneId = await newScene(page.request);
   await page.goto(`/studio/scenes/${sceneId}`);
   await expect(status(page)).toHaveCount(0);
@@ -66,15 +74,14 @@ test("typing autosaves after a pause, and the draft is dropped once the server h
   expect(await drafts(page)).toEqual({});
   await page.reload();
   await expect(text(page)).toHaveValue("Autosaved without a click.");
-  expect(await serverText(browser, sceneId)).toBe("Autosaved without a click.");
+  expect(await serverText(sceneId)).toBe("Autosaved without a click.");
 });
 
 test("text typed before a crash comes back on the next visit and reaches the server", async ({
-  page,
-  context,
-  browser,
+  alicePage: page,
+  serverText,
 }) => {
-  await signIn(page, users.alice);
+  const context = page.context();
   const sceneId = await newScene(page.request);
   await page.goto(`/studio/scenes/${sceneId}`);
   const unblock = await blockSaves(context, sceneId);
@@ -88,7 +95,7 @@ test("text typed before a crash comes back on the next visit and reaches the ser
   void cdp.send("Page.crash").catch(() => {}); // never answers: the session dies with the renderer
   await crashed;
   await page.close({ runBeforeUnload: false });
-  expect(await serverText(browser, sceneId), "the server never got it").not.toBe(typed);
+  expect(await serverText(sceneId), "the server never got it").not.toBe(typed);
   await unblock();
 
   const again = await context.newPage();
@@ -96,23 +103,25 @@ test("text typed before a crash comes back on the next visit and reaches the ser
   await expect(text(again)).toHaveValue(typed);
   await expect(status(again)).toHaveText("Saved");
   expect(await drafts(again)).toEqual({});
-  expect(await serverText(browser, sceneId)).toBe(typed);
+  expect(await serverText(sceneId)).toBe(typed);
 });
 
-test("navigating away mid-pause keeps the text and saves it", async ({ page, browser }) => {
-  await signIn(page, users.alice);
+test("navigating away mid-pause keeps the text and saves it", async ({ alicePage: page, serverText }) => {
   const sceneId = await newScene(page.request);
   await page.goto(`/studio/scenes/${sceneId}`);
   const typed = `Left in a hurry. ${unique("marker")}`;
   await text(page).fill(typed);
   await page.locator(".breadcrumbs a").last().click();
   await expect(page).toHaveURL(/\/studio\/chapters\/\d+$/, { timeout: 15_000 });
-  await expect.poll(() => serverText(browser, sceneId), { timeout: 20_000 }).toBe(typed);
+  await expect.poll(() => serverText(sceneId), { timeout: 20_000 }).toBe(typed);
   await expect.poll(() => drafts(page), { timeout: 10_000 }).toEqual({});
 });
 
-test("offline: says so, keeps the text locally, and saves once back online", async ({ page, context, browser }) => {
-  await signIn(page, users.alice);
+test("offline: says so, keeps the text locally, and saves once back online", async ({
+  alicePage: page,
+  serverText,
+}) => {
+  const context = page.context();
   const sceneId = await newScene(page.request);
   await page.goto(`/studio/scenes/${sceneId}`);
   await context.setOffline(true);
@@ -125,15 +134,14 @@ test("offline: says so, keeps the text locally, and saves once back online", asy
   await context.setOffline(false);
   await expect(status(page)).toHaveText("Saved");
   await expect(page.getByTestId("word-count")).toHaveText("4 words");
-  expect(await serverText(browser, sceneId)).toBe("Written on a train.");
+  expect(await serverText(sceneId)).toBe("Written on a train.");
 });
 
 test("two tabs on one scene: the later save is told of the conflict, nothing is overwritten", async ({
-  page,
-  context,
-  browser,
+  alicePage: page,
+  serverText,
 }) => {
-  await signIn(page, users.alice);
+  const context = page.context();
   const sceneId = await newScene(page.request);
   const tabA = page;
   const tabB = await context.newPage();
@@ -153,19 +161,19 @@ test("two tabs on one scene: the later save is told of the conflict, nothing is 
   await expect(status(tabB)).toHaveText("Not saved: changed elsewhere");
   await expect(tabB.getByTestId("conflict")).toContainText("saved somewhere else");
   await expect(text(tabB)).toHaveValue("Tab B came second.");
-  expect(await serverText(browser, sceneId), "tab A's save stands").toBe("Tab A was first.");
+  expect(await serverText(sceneId), "tab A's save stands").toBe("Tab A was first.");
   // Typing more does not sneak a save through either.
   await tabB.bringToFront();
   await text(tabB).fill("Tab B came second, and insists.");
   await tabB.waitForTimeout(1500);
-  expect(await serverText(browser, sceneId)).toBe("Tab A was first.");
+  expect(await serverText(sceneId)).toBe("Tab A was first.");
 
   // B decides: keep mine.
   await tabB.bringToFront();
   await tabB.getByRole("button", { name: "Keep mine (replace theirs)" }).click();
   await expect(status(tabB)).toHaveText("Saved");
   await expect(tabB.getByTestId("conflict")).toHaveCount(0);
-  expect(await serverText(browser, sceneId)).toBe("Tab B came second, and insists.");
+  expect(await serverText(sceneId)).toBe("Tab B came second, and insists.");
 
   // And A, still on its old version, is told in turn; it takes B's text.
   await tabA.bringToFront();
