@@ -1,5 +1,6 @@
-import { type APIRequestContext, type BrowserContext, expect, type Page, test } from "@playwright/test";
-import { signIn, unique, users } from "./support";
+import type { APIRequestContext, BrowserContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { unique } from "./support";
 
 /**
  * The browser's localStorage cache (docs/client.md): entries carry their X-Cache-Tags, writes purge
@@ -48,10 +49,9 @@ test.describe("client cache (JavaScript)", () => {
   test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "the local cache needs JavaScript");
 
   test("a like in tab A purges its tags from localStorage and tab B shows the new count without a reload", async ({
-    context,
-    page,
+    alicePage: page,
   }) => {
-    await signIn(page, users.alice);
+    const context = page.context();
     const liked = await newPost(page.request, unique("Two tabs"));
     const other = await newPost(page.request, unique("Untouched"));
     const tabA = page;
@@ -112,8 +112,8 @@ test.describe("client cache (JavaScript)", () => {
     }
   });
 
-  test("a reply posted from another tab through the API reaches this tab", async ({ context, page }) => {
-    await signIn(page, users.bob);
+  test("a reply posted from another tab through the API reaches this tab", async ({ bobPage: page }) => {
+    const context = page.context();
     const postId = await newPost(page.request, unique("Reply across tabs"));
     await visit(page, `/community/posts/${postId}`, `post:${postId}`);
     const writer = await context.newPage();
@@ -134,11 +134,10 @@ test.describe("client cache (JavaScript)", () => {
 
   test("a JavaScript-off POST purges the flash cookie's tags on the next JavaScript page", async ({
     browser,
-    context,
-    page,
+    alicePage: page,
     baseURL,
   }) => {
-    await signIn(page, users.alice);
+    const context = page.context();
     const postId = await newPost(page.request, unique("Flash cookie"));
     await visit(page, "/studio", "user:1:stories");
     await visit(page, `/community/posts/${postId}`, `post:${postId}`);
@@ -167,8 +166,7 @@ test.describe("client cache (JavaScript)", () => {
     await expect.poll(async () => (await context.cookies()).some((c) => c.name === "quill_purge")).toBe(false);
   });
 
-  test("logging out clears the local cache", async ({ page }) => {
-    await signIn(page, users.alice);
+  test("logging out clears the local cache", async ({ alicePage: page }) => {
     await visit(page, "/studio", "user:1:stories");
     const drafts = "quill:draft:test";
     await page.evaluate((key) => localStorage.setItem(key, "kept"), drafts);
@@ -181,11 +179,10 @@ test.describe("client cache (JavaScript)", () => {
 
   test("logging out without JavaScript clears the cache on the next JavaScript page", async ({
     browser,
-    context,
-    page,
+    alicePage: page,
     baseURL,
   }) => {
-    await signIn(page, users.alice);
+    const context = page.context();
     await visit(page, "/studio", "user:1:stories");
     const noJs = await browser.newContext({
       baseURL,
@@ -207,8 +204,7 @@ test.describe("client cache (JavaScript)", () => {
     await expect.poll(async () => withTag(await entries(page), "user:1:stories").length).toBe(0);
   });
 
-  test("cached data renders at once on back-navigation, then the fresh data replaces it", async ({ page }) => {
-    await signIn(page, users.bob);
+  test("cached data renders at once on back-navigation, then the fresh data replaces it", async ({ bobPage: page }) => {
     const title = unique("Back and forth");
     const postId = await newPost(page.request, title);
     await visit(page, `/community/posts/${postId}`, `post:${postId}`);
@@ -234,8 +230,8 @@ test.describe("client cache (JavaScript)", () => {
     expect(released).toBe(true);
   });
 
-  test("hover prefetches; a write after the hover still shows after the click", async ({ context, page }) => {
-    await signIn(page, users.alice);
+  test("hover prefetches; a write after the hover still shows after the click", async ({ alicePage: page }) => {
+    const context = page.context();
     const used = unique("Prefetched and used");
     const usedId = await newPost(page.request, used);
     const written = unique("Prefetched then written");
@@ -287,8 +283,8 @@ test.describe("client cache (JavaScript)", () => {
 test.describe("client cache (no JavaScript)", () => {
   test.skip(({ javaScriptEnabled }) => javaScriptEnabled, "the plain-form path");
 
-  test("a document POST carries its purged tags to the next page in a flash cookie", async ({ page, context }) => {
-    await signIn(page, users.bob);
+  test("a document POST carries its purged tags to the next page in a flash cookie", async ({ bobPage: page }) => {
+    const context = page.context();
     const postId = await newPost(page.request, unique("Plain like"));
     await page.goto(`/community/posts/${postId}`);
     await page.getByRole("button", { name: "Like", exact: true }).click();
