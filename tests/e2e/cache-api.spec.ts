@@ -1,22 +1,17 @@
-import { expect, test } from "@playwright/test";
-import { signIn, users } from "./support";
+import { expect, test } from "./fixtures";
 
 test.describe("cache metrics", () => {
   test("GET /studio/api/cache/metrics: admins see the counters, others are refused", async ({
-    playwright,
-    baseURL,
+    request: anonymous,
+    aliceRequest: alice,
+    adminRequest: admin,
   }) => {
-    const anonymous = await playwright.request.newContext({ baseURL });
     expect((await anonymous.get("/studio/api/cache/metrics")).status()).toBe(401);
 
-    const alice = await playwright.request.newContext({ baseURL });
-    await signIn(alice, users.alice);
     const refused = await alice.get("/studio/api/cache/metrics");
     expect(refused.status()).toBe(403);
     expect(await refused.json()).toEqual({ error: "Admins only" });
 
-    const admin = await playwright.request.newContext({ baseURL });
-    await signIn(admin, users.admin);
     await admin.get("/community");
     await admin.get("/community");
     const response = await admin.get("/studio/api/cache/metrics");
