@@ -1,8 +1,9 @@
-import { type APIRequestContext, type APIResponse, test as base, expect } from "@playwright/test";
+import type { APIRequestContext, APIResponse } from "@playwright/test";
+import { test as base, expect, type Session } from "./fixtures";
 import { signIn, unique, users } from "./support";
 
 /**
- * The JSON API (DESIGN §7) over HTTP only: every route and method gets malformed, mistyped,
+ * The JSON API (docs/api.md) over HTTP only: every route and method gets malformed, mistyped,
  * missing, oversized and foreign input, and must answer the right 4xx with a JSON `error` —
  * never a 5xx (`send` checks that on every response). Fixtures are made through the same pages
  * and routes a user would use, so nothing here depends on the ids of the demo data.
@@ -161,15 +162,13 @@ interface World extends Tree {
   postId: number;
 }
 
-/** Per worker: signed-in contexts for alice and bob, an anonymous one, and alice's own fixtures. */
+/** Per worker: request contexts on alice's and bob's sessions, an anonymous one, and alice's own fixtures. */
 const test = base.extend<Record<never, never>, { world: World }>({
   world: [
-    async ({ playwright }, use, workerInfo) => {
+    async ({ playwright, aliceSession, bobSession }, use, workerInfo) => {
       const baseURL = workerInfo.project.use.baseURL;
-      const context = () => playwright.request.newContext({ baseURL });
-      const [alice, bob, anonymous] = await Promise.all([context(), context(), context()]);
-      await signIn(alice, users.alice);
-      await signIn(bob, users.bob);
+      const context = (storageState?: Session) => playwright.request.newContext({ baseURL, storageState });
+      const [alice, bob, anonymous] = await Promise.all([context(aliceSession), context(bobSession), context()]);
       const tree = await createTree(alice);
       const postId = await createPost(alice);
       await use({ alice, bob, anonymous, postId, ...tree });
@@ -682,6 +681,8 @@ test.describe("rate limit", () => {
     try {
       const ready = (await (await admin.get("/readyz")).json()) as { redis?: { ok?: boolean } };
       test.skip(!ready.redis?.ok, "no Redis: the write limit fails open");
+      // A session of its own, not the worker's adminSession: the budget counts per session, and this
+      // test spends it all.
       await signIn(admin, users.admin);
       // An invalid post: it counts as a write and changes nothing.
       const write = () => send(admin, "POST", "/community/api/posts", { json: { title: "" } });
