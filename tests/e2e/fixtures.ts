@@ -25,8 +25,9 @@ type Sessions = {
 
 /**
  * Per test, already signed in: a page in a browser context of its own (so a test can hold two users
- * at once, each in their own context; the unsigned `page` and `context` stay anonymous), or a
- * request context for setting up data without a browser.
+ * at once; the built-in `page` and `context` stay anonymous, and a test that needs the signed-in
+ * context, for another tab or the cookies, takes `page.context()`), or a request context for making
+ * data without a browser.
  */
 type SignedIn = {
   alicePage: Page;
