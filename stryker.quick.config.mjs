@@ -14,7 +14,6 @@ const config = {
     "app/cache/keys.ts",
     "app/cache/tags.ts",
     "app/lib/duration.ts",
-    "app/http/cache-headers.server.ts",
     "app/cache/read-log.ts",
   ],
   // The checker type-checks each mutant in TypeScript's watch mode (a debounced rebuild per

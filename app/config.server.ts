@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
-import { toMs } from "./lib/duration";
+import { toMs } from "~/lib/duration";
+import { LOG_LEVELS } from "~/lib/logger.server";
 
 const duration = z
   .string()
@@ -31,7 +32,7 @@ const Environment = z
       .optional(),
     SESSION_SECRET: z.string().optional(),
     CACHE_MODE: z.enum(["on", "off"]).default("on"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     SEED_DEMO: z.enum(["0", "1", "true", "false"]).optional(),
     SEED_SCALE: z.enum(["small", "large"]).default("small"),
     WORKERS: z.enum(["inline", "off"]).default("inline"),
@@ -94,7 +95,6 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     /** Newest first: the first signs, all of them verify (rotation). */
     sessionSecrets: secrets.length > 0 ? secrets : ["dev-only-secret-not-for-production"],
     cacheMode: e.CACHE_MODE,
-    logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO === undefined ? e.NODE_ENV !== "production" : e.SEED_DEMO === "1" || e.SEED_DEMO === "true",
     seedScale: e.SEED_SCALE,
     /** `inline`: the web server runs the warming worker and the outbox relay too (the default). */

@@ -14,7 +14,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { getActor } from "~/auth/session.server";
+import { getActor } from "~/auth/actor.server";
 import { ClientCacheAgent } from "~/client/ClientCacheAgent";
 import { rootShouldRevalidate } from "~/client/root-revalidation";
 import stylesheet from "~/styles/app.css?url";

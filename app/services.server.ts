@@ -1,23 +1,58 @@
+import { remember } from "@epic-web/remember";
+import { actorOfCookie } from "~/auth/actor.server";
 import { cacheAvailability } from "~/cache/availability.server";
+import { cacheEvents } from "~/cache/events";
 import { loadCacheNamespace } from "~/cache/namespace.server";
+import { startOutboxRelay } from "~/cache/outbox-relay.server";
 import { cacheRedis, cacheRedisStatus, connectCacheRedis, disconnectCacheRedis } from "~/cache/redis.server";
 import { config } from "~/config.server";
 import { currentDatabase, type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
+import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
+import { createLoadContext } from "~/http/load-context.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
-import { isEmpty, seedDemo, seedLarge } from "~/models/seed.server";
+import { metricsAsPrometheus as cacheMetricsAsPrometheus, observeCache } from "~/monitoring/cache-metrics.server";
+import { warmMetricsAsPrometheus } from "~/monitoring/warm-metrics.server";
 import { evictionPolicyProblems } from "~/warming/eviction-policy.server";
-import { closeWarmQueue, openWarmQueue, warmQueueHandle, warmQueueStatus } from "~/warming/queue.server";
+import { closeWarmQueue, openWarmQueue, warmQueue, warmQueueHandle, warmQueueStatus } from "~/warming/queue.server";
 import { recentReads } from "~/warming/recent-reads.server";
+import { scheduleHottest } from "~/warming/schedule.server";
+import { warmOnCacheEvents } from "~/warming/subscribe.server";
+import { startWarmWorker, stopWarmWorker } from "~/warming/worker.server";
+
+/**
+ * The composition root (docs/decisions/009-layers-and-composition-root.md): the one place that
+ * wires this process. It opens the database and the Redis connections, subscribes warming,
+ * monitoring and the log to the cache engine's events, starts the background workers, and hands
+ * the HTTP server (server/index.ts) and `npm run worker` (workers/main.ts) what they use, as
+ * `processServices`, through the build's entry.server.tsx.
+ */
+
+/**
+ * Subscribes the process's observers to the engine's event bus, once per process: warming (the
+ * recent-read index, and refills after purges), monitoring (counters) and the log.
+ */
+export function observeProcess(): void {
+  remember("services.observers", () => {
+    const events = cacheEvents();
+    observeCache(events);
+    warmOnCacheEvents(events);
+    events.on("redisFailed", ({ query, operation, error }) =>
+      logger.warn({ err: error }, `cache: redis ${operation} for ${query}`),
+    );
+    events.on("refreshFailed", ({ query, error }) => logger.warn({ err: error }, `cache: refresh of ${query}`));
+    return true;
+  });
+}
 
 /**
  * The process's long-lived resources: the database, the cache's Redis connection and the warming
  * queue's. The HTTP server (and `npm run worker`) starts them before anything else and stops them
- * last. Exported through entry.server.tsx, so the server and the routes share one instance.
- * A worker process (`role: "worker"`) never seeds: the web server does.
+ * last. A worker process (`role: "worker"`) never seeds: the web server does.
  */
 export async function startServices({ role = "web" }: { role?: "web" | "worker" } = {}): Promise<void> {
   if (currentDatabase()) return;
+  observeProcess();
   const cfg = config();
   const handle = await openDatabase(cfg.databaseUrl ? { url: cfg.databaseUrl } : { dataDir: cfg.dataDir });
   setDatabase(handle);
@@ -33,7 +68,7 @@ export async function startServices({ role = "web" }: { role?: "web" | "worker" 
 }
 
 /**
- * Reads both Redis servers' eviction policies (DESIGN §6). A wrong one is a warning in
+ * Reads both Redis servers' eviction policies (docs/operations.md). A wrong one is a warning in
  * development and refuses to start in production; one that cannot be read is only logged.
  */
 async function checkEvictionPolicies(refuse: boolean) {
@@ -109,3 +144,73 @@ export async function readiness(): Promise<Readiness> {
 function round(ms: number) {
   return Math.round(ms * 100) / 100;
 }
+
+/** The background work of one process: stops the relay, then the worker within WORKER_STOP_TIMEOUT. */
+export interface Workers {
+  stop(): Promise<void>;
+}
+
+/**
+ * The background work of one process (docs/design.md#warming): the warming worker, the warming
+ * schedule and the outbox relay. The web server runs them too unless WORKERS=off; `npm run worker`
+ * runs them alone. Call after startServices (the database, the cache and the queue are open).
+ */
+export function startWorkers(): Workers {
+  const cfg = config();
+  const namespace = cacheAvailability().currentNamespace();
+  if (!namespace) throw new Error("startWorkers: call startServices first");
+  const worker = startWarmWorker({ url: cfg.queueRedisUrl, namespace, concurrency: cfg.warming.concurrency });
+
+  // The schedule is written once the queue's Redis answers (at start, or when it comes back).
+  let scheduled = false;
+  const schedule = () => {
+    const queue = warmQueue();
+    if (scheduled || !queue) return;
+    scheduled = true;
+    scheduleHottest(queue, cfg.warming).catch((error: unknown) => {
+      scheduled = false;
+      logger.warn({ err: error }, "warming schedule not written yet; will retry");
+    });
+  };
+  const producer = warmQueueHandle()?.connection;
+  producer?.on("ready", schedule);
+  schedule();
+
+  const stopRelay = startOutboxRelay({
+    onError: (error) => logger.warn({ err: error }, "outbox relay: will retry"),
+  });
+  logger.info(
+    { concurrency: cfg.warming.concurrency, intervalMs: cfg.warming.intervalMs, hotKeys: cfg.warming.hotKeys },
+    "warming worker and outbox relay running",
+  );
+  return {
+    async stop() {
+      stopRelay();
+      producer?.off("ready", schedule);
+      const outcome = await stopWarmWorker(worker, cfg.warming.stopTimeoutMs);
+      logger.info({ outcome }, "warming worker stopped");
+    },
+  };
+}
+
+/** Everything `/metrics` shows: the cache's counters, then warming's. */
+export function metricsAsPrometheus(): string {
+  return cacheMetricsAsPrometheus() + warmMetricsAsPrometheus();
+}
+
+/**
+ * What the HTTP server and the worker process use, reached through the build
+ * (`build.entry.module.services`): server/index.ts and workers/main.ts import only this type.
+ */
+export const processServices = {
+  startServices,
+  stopServices,
+  startWorkers,
+  readiness,
+  metricsAsPrometheus,
+  createLoadContext,
+  actorOfCookie,
+  cacheRedis,
+  warmQueueHandle,
+};
+export type ProcessServices = typeof processServices;

@@ -2,7 +2,7 @@
 // SEED_SCALE=large a data set big enough for load tests and benchmarks.
 import { config } from "~/config.server";
 import { openDatabase } from "~/db/connection.server";
-import { isEmpty, seedDemo, seedLarge } from "~/models/seed.server";
+import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
 
 const cfg = config();
 const handle = await openDatabase(cfg.databaseUrl ? { url: cfg.databaseUrl } : { dataDir: cfg.dataDir });

@@ -1,31 +1,20 @@
 import type { ChildProcess } from "node:child_process";
 import type { Server } from "node:http";
 import { createRequestHandler } from "@remix-run/express";
-import type { AppLoadContext, ServerBuild } from "@remix-run/node";
-import type { Queue } from "bullmq";
+import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
-import type { Redis } from "ioredis";
 import { pinoHttp } from "pino-http";
 import type { ViteDevServer } from "vite";
 import { parseConfigOrExit } from "../app/config.server";
+import type { ProcessServices } from "../app/services.server";
 import { ensureRedis } from "./ensure-redis";
 import { flashPurgeCookie } from "./flash-purge";
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
 import { apiWriteLimit, crossSiteGuard } from "./security";
 
-/** What the app's entry.server.tsx exports for us besides the render function. */
-interface AppEntry {
-  startServices(): Promise<void>;
-  stopServices(): Promise<void>;
-  startWorkers(): { stop(): Promise<void> };
-  warmQueueHandle(): { queue: Queue } | undefined;
-  actorOfCookie(cookie: string | undefined): Promise<{ role: string } | null>;
-  readiness(): Promise<{ ok: boolean }>;
-  cacheRedis(): Redis | undefined;
-  createLoadContext(clientAddress: string): AppLoadContext;
-  metricsAsPrometheus(): string;
-}
+/** What the app's composition root hands us, through the build's entry.server.tsx. */
+type AppEntry = ProcessServices;
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const API_WRITES_PER_MINUTE = 600;
@@ -91,7 +80,7 @@ const initialBuild = await loadBuild().catch((error: unknown) => {
   logger.fatal({ err: error }, "Cannot load the app build: run `npm run build` first (npm start does)");
   process.exit(1);
 });
-entry = initialBuild.entry.module as unknown as AppEntry;
+entry = (initialBuild.entry.module as unknown as { services: AppEntry }).services;
 await entry.startServices().catch((error: unknown) => {
   logger.fatal({ err: error }, (error as Error).message);
   redisChild?.kill();

@@ -2,12 +2,10 @@
 // (run the web server with WORKERS=off, or alongside it for more warming capacity). It runs the
 // same build as the server (`npm run build` first), so both share the queries' code.
 import { parseConfigOrExit } from "../app/config.server";
+import type { ProcessServices } from "../app/services.server";
 
-interface WorkerEntry {
-  startServices(options: { role: "worker" }): Promise<void>;
-  stopServices(): Promise<void>;
-  startWorkers(): { stop(): Promise<void> };
-}
+/** What the app's composition root hands us, through the build's entry.server.tsx. */
+type WorkerEntry = Pick<ProcessServices, "startServices" | "stopServices" | "startWorkers">;
 
 const cfg = parseConfigOrExit();
 if (!cfg.databaseUrl) {
@@ -23,8 +21,8 @@ const { logger } = await import("../app/lib/logger.server");
 let entry: WorkerEntry;
 try {
   const buildPath = "../build/server/index.js"; // made by `npm run build`
-  const build = (await import(buildPath)) as { entry: { module: unknown } };
-  entry = build.entry.module as WorkerEntry;
+  const build = (await import(buildPath)) as { entry: { module: { services: WorkerEntry } } };
+  entry = build.entry.module.services;
 } catch (error) {
   logger.fatal({ err: error }, "Cannot load the app build: run `npm run build` first");
   process.exit(1);

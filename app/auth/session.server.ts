@@ -1,11 +1,9 @@
 import { createCookieSessionStorage, redirect } from "@remix-run/node";
-import type { ReadLog } from "~/cache/read-log";
 import { config } from "~/config.server";
-import type { Actor, SignedIn } from "~/models/actor";
-import { sessionUser } from "~/queries/index.server";
 
 /**
- * Sessions live in a signed, httpOnly cookie that holds only the user id. SESSION_SECRET may list
+ * Session cookie storage, nothing more (who the user is comes from actor.server.ts). Sessions live
+ * in a signed, httpOnly cookie that holds only the user id. SESSION_SECRET may list
  * several secrets, newest first: the first signs new cookies, all of them verify (rotation).
  */
 let storage: ReturnType<typeof createCookieSessionStorage<{ userId: number; sid: string }>> | undefined;
@@ -26,41 +24,11 @@ function sessionStorage() {
   return storage;
 }
 
-/** Where a request's cached reads are logged (the load context), so its headers can tell. */
-export type RequestContext = { reads?: ReadLog } | undefined;
-
-// The root loader and the route's loader both ask who is signed in: one read per request.
-const actorOfRequest = new WeakMap<object, Promise<Actor>>();
-
-/** The signed-in user of this request, or null. */
-export function getActor(request: Request, context?: RequestContext): Promise<Actor> {
-  const known = context && actorOfRequest.get(context);
-  if (known) return known;
-  const actor = readActor(request, context);
-  if (context) actorOfRequest.set(context, actor);
-  return actor;
-}
-
-async function readActor(request: Request, context: RequestContext): Promise<Actor> {
-  const session = await sessionStorage().getSession(request.headers.get("Cookie"));
-  const userId = session.get("userId");
-  if (typeof userId !== "number") return null;
-  return (await sessionUser.read({ userId }, { userId, log: context?.reads })).value;
-}
-
 /** The user id in the request's session cookie (signature checked, user not loaded), or null. */
 export async function sessionUserId(request: Request): Promise<number | null> {
   const session = await sessionStorage().getSession(request.headers.get("Cookie"));
   const userId = session.get("userId");
   return typeof userId === "number" ? userId : null;
-}
-
-/** For pages: the signed-in user, or a redirect to /login that comes back here afterwards. */
-export async function requireUser(request: Request, context?: RequestContext): Promise<SignedIn> {
-  const actor = await getActor(request, context);
-  if (actor) return actor;
-  const url = new URL(request.url);
-  throw redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);
 }
 
 export async function signIn(request: Request, userId: number, redirectTo: string) {

@@ -1,3 +1,4 @@
+import { remember } from "@epic-web/remember";
 import type { Redis } from "ioredis";
 import { config } from "~/config.server";
 import { logger } from "~/lib/logger.server";
@@ -136,9 +137,6 @@ class CacheAvailability {
   }
 }
 
-const holder = globalThis as typeof globalThis & { __cacheAvailability?: CacheAvailability };
-
 export function cacheAvailability(): CacheAvailability {
-  holder.__cacheAvailability ??= new CacheAvailability();
-  return holder.__cacheAvailability;
+  return remember("cache.availability", () => new CacheAvailability());
 }

@@ -1,8 +1,8 @@
+import { remember } from "@epic-web/remember";
 import type { z } from "zod";
-import { logger } from "~/lib/logger.server";
-import { type Duration, toMs } from "../lib/duration";
-import { recentReads } from "../warming/recent-reads.server";
+import { type Duration, toMs } from "~/lib/duration";
 import { cacheAvailability } from "./availability.server";
+import { cacheEvents } from "./events";
 import { MAX_ENTRY_LIFETIME_MS } from "./outbox.server";
 import { QueryCache, type QuerySpec, type ReadOptions, type ReadResult } from "./query-cache.server";
 
@@ -37,17 +37,20 @@ export interface Query<S extends z.ZodType, V extends z.ZodType> {
   read(args: z.input<S>, options?: ReadOptions): Promise<ReadResult<z.output<V>>>;
 }
 
-const holder = globalThis as typeof globalThis & { __queryCache?: QueryCache };
-
-/** This process's engine: Redis when it is usable, the database otherwise. */
+/**
+ * This process's engine: Redis when it is usable, the database otherwise. It tells the process's
+ * event bus what it does; app/services.server.ts subscribes warming and monitoring to it.
+ */
 export function processQueryCache(): QueryCache {
-  holder.__queryCache ??= new QueryCache({
-    store: () => cacheAvailability().forReads(),
-    reportRedis: (ok) => cacheAvailability().report(ok),
-    onError: (error, context) => logger.warn({ err: error }, `cache: ${context}`),
-    onRead: (read, tags) => recentReads().note(read, tags),
-  });
-  return holder.__queryCache;
+  return remember(
+    "cache.engine",
+    () =>
+      new QueryCache({
+        store: () => cacheAvailability().forReads(),
+        reportRedis: (ok) => cacheAvailability().report(ok),
+        events: cacheEvents(),
+      }),
+  );
 }
 
 /** Every declared query by name, for the warming worker. */

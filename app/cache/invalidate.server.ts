@@ -2,22 +2,26 @@ import { eq } from "drizzle-orm";
 import { db, type Transaction } from "~/db/connection.server";
 import { cachePurgeOutbox } from "~/db/schema";
 import { logger } from "~/lib/logger.server";
-import type { Changed } from "~/models/actor";
-import { warmAfterPurge } from "~/warming/queue.server";
-import { invalidationHeaders } from "../http/cache-headers.server";
-import { recordPurge } from "../monitoring/cache-metrics.server";
 import { cacheAvailability } from "./availability.server";
+import { cacheEvents } from "./events";
+
+/** The result of every mutation: its value and the cache tags the write touched. */
+export interface Changed<T> {
+  value: T;
+  tags: string[];
+}
 
 /**
- * The one way to purge (DESIGN §5.5): deletes the tags' tokens, records the purge, queues warming
- * of the keys recently read under those tags (in the background: the caller never waits on the
- * queue), and returns the response headers that tell the browser what changed. When Redis cannot
- * be reached the purge stays in the outbox (if the caller wrote one) and the relay replays it.
+ * The one way to purge (docs/design.md#invalidation): deletes the tags' tokens and tells the
+ * process's event bus (`purged`), on which warming queues the keys recently read under those tags
+ * and monitoring counts the purge, neither awaited. When Redis cannot be reached the purge stays
+ * in the outbox (if the caller wrote one) and the relay replays it. Resolves to whether Redis
+ * took the purge; never throws for Redis.
  */
 export async function invalidate(
   tags: readonly string[],
   { reason, outboxId }: { reason: string; outboxId?: number },
-): Promise<Record<string, string>> {
+): Promise<boolean> {
   const unique = [...new Set(tags)];
   const started = performance.now();
   const availability = cacheAvailability();
@@ -33,8 +37,7 @@ export async function invalidate(
       logger.warn({ err: error, tags: unique, reason }, "purge failed; the outbox keeps it for the relay");
     }
   }
-  recordPurge(unique.length, performance.now() - started, purged);
-  if (purged) warmAfterPurge(unique);
+  cacheEvents().emit("purged", { tags: unique, ms: performance.now() - started, ok: purged, by: "mutation", reason });
   if (purged && outboxId !== undefined) {
     // Done: the row may go. Should this delete fail, the relay purges again (harmless).
     await db()
@@ -43,13 +46,14 @@ export async function invalidate(
       .catch(() => {});
   }
   logger.debug({ reason, tags: unique, purged }, "invalidate");
-  return invalidationHeaders(unique);
+  return purged;
 }
 
 /**
  * Runs a mutation's writes in one transaction together with an outbox row naming the tags they
- * touch, then purges those tags after the commit (DESIGN §5.4): the purge can fail or the process
- * die, but the record of what to purge is never lost. Every model mutation goes through here.
+ * touch, then purges those tags after the commit (docs/decisions/002-purge-outbox.md): the purge
+ * can fail or the process die, but the record of what to purge is never lost. Every model
+ * mutation goes through here; the HTTP layer turns the returned tags into response headers.
  */
 export async function commitChange<T>(
   reason: string,

@@ -1,10 +1,11 @@
-import { cacheAvailability } from "~/cache/availability.server";
-import { drainOutbox, dropExpiredOutboxRows } from "~/cache/outbox.server";
-import { warmAfterPurge } from "~/warming/queue.server";
+import { cacheAvailability } from "./availability.server";
+import { cacheEvents } from "./events";
+import { drainOutbox, dropExpiredOutboxRows } from "./outbox.server";
 
 /**
  * The outbox relay (DESIGN §5.4): every few seconds, replays outbox rows a mutation did not clear
- * itself (its purge failed, or its process died after the commit), then warms what they purged.
+ * itself (its purge failed, or its process died after the commit), and tells the event bus what
+ * it purged (warming refills those keys).
  * Rows younger than `graceMs` belong to mutations still purging; replaying them too would only
  * purge twice, so the grace is about cost, not safety.
  */
@@ -21,8 +22,12 @@ export function startOutboxRelay({
       await dropExpiredOutboxRows();
       const store = cacheAvailability().forPurges();
       if (!store) return;
+      const started = performance.now();
       const replayed = await drainOutbox(store, { upTo: new Date(Date.now() - graceMs) });
-      if (replayed.tags.length > 0) warmAfterPurge(replayed.tags);
+      if (replayed.tags.length > 0) {
+        const ms = performance.now() - started;
+        cacheEvents().emit("purged", { tags: replayed.tags, ms, ok: true, by: "relay", reason: "outbox relay" });
+      }
     } catch (error) {
       onError(error);
     } finally {

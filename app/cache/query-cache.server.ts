@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { queryCounters, recordRead } from "../monitoring/cache-metrics.server";
+import { type CacheEvents, cacheEvents } from "./events";
 import type { CacheStatus, ReadLog } from "./read-log";
 import type { Lookup, TagStore } from "./tagged-store.server";
 
@@ -46,9 +46,8 @@ export interface CacheEngineOptions {
   /** Lock time-to-live and how long others wait for the holder's entry. */
   lockMs?: number;
   peerWaitMs?: number;
-  onError?(error: unknown, context: string): void;
-  /** Every read that reached Redis, for the warming worker's list of what people read. */
-  onRead?(read: { query: string; args: unknown; userId?: number }, tags: readonly string[]): void;
+  /** Where reads, loads and failures are told (events.ts); the process's bus unless given. */
+  events?: CacheEvents;
 }
 
 /** One fill: what to load, where to store it, and the tokens captured before the load. */
@@ -92,8 +91,11 @@ export function stableKey(value: unknown): string {
  */
 export class QueryCache {
   private readonly inflight = new Map<string, Promise<Loaded<unknown>>>();
+  private readonly events: CacheEvents;
 
-  constructor(private readonly options: CacheEngineOptions) {}
+  constructor(private readonly options: CacheEngineOptions) {
+    this.events = options.events ?? cacheEvents();
+  }
 
   async read<A, V>(spec: QuerySpec<A, V>, args: A, options: ReadOptions = {}): Promise<ReadResult<V>> {
     const started = performance.now();
@@ -104,7 +106,7 @@ export class QueryCache {
     const key = `${spec.name}:${stableKey(args)}${spec.scope === "user" ? `:u${options.userId}` : ""}`;
     const context = { userId: options.userId };
     const finish = (status: CacheStatus, value: V, cacheMs: number, dbMs: number): ReadResult<V> => {
-      recordRead(spec.name, status, elapsed(started));
+      this.events.emit("served", { query: spec.name, status, ms: elapsed(started) });
       const result = { value, status, tags, cacheMs, dbMs };
       options.log?.add({ query: spec.name, status, tags, cacheMs, dbMs });
       return result;
@@ -127,7 +129,9 @@ export class QueryCache {
       return finish("bypass", loaded.value, elapsed(lookupStarted) - loaded.dbMs, loaded.dbMs);
     }
     const cacheMs = elapsed(lookupStarted);
-    if (options.track !== false) this.options.onRead?.({ query: spec.name, args, userId: options.userId }, tags);
+    if (options.track !== false) {
+      this.events.emit("read", { query: spec.name, args, userId: options.userId, tags });
+    }
 
     if (lookup.payload !== null && !options.forceFresh) {
       const entry = this.decode(spec, lookup.payload);
@@ -138,7 +142,7 @@ export class QueryCache {
         // Past its fresh time but within its stale window: serve it, refresh once in the background.
         void this.fill({ spec, args, context, store, key, tags, tokens: lookup.tokens, background: true }).catch(
           (error) => {
-            if (!(error instanceof RefreshSkipped)) this.options.onError?.(error, `refresh of ${spec.name}`);
+            if (!(error instanceof RefreshSkipped)) this.events.emit("refreshFailed", { query: spec.name, error });
           },
         );
         return finish("stale", entry.value, cacheMs, 0);
@@ -167,16 +171,19 @@ export class QueryCache {
     } catch {
       // Not our JSON: treat as a miss, below.
     }
-    queryCounters(spec.name).schemaMismatches += 1;
+    this.events.emit("schemaMismatch", { query: spec.name });
     return null;
   }
 
   /** A load straight from the database, checked against the query's schema. */
   private async load<A, V>(spec: QuerySpec<A, V>, args: A, context: { userId?: number }): Promise<Loaded<V>> {
     const started = performance.now();
-    queryCounters(spec.name).loads += 1;
-    const value = spec.schema.parse(await spec.load(args, context));
-    return { value, dbMs: elapsed(started) };
+    try {
+      const value = spec.schema.parse(await spec.load(args, context));
+      return { value, dbMs: elapsed(started) };
+    } finally {
+      this.events.emit("loaded", { query: spec.name, ms: elapsed(started) });
+    }
   }
 
   /**
@@ -220,7 +227,7 @@ export class QueryCache {
       const payload = JSON.stringify({ v: loaded.value, f: Date.now() + freshMs });
       try {
         const stored = await store.store(key, tags, tokens, payload, freshMs + spec.staleMs);
-        if (!stored) queryCounters(spec.name).rejectedFills += 1;
+        if (!stored) this.events.emit("fillRejected", { query: spec.name });
       } catch (error) {
         this.redisFailed(spec.name, error, "store");
       }
@@ -254,10 +261,9 @@ export class QueryCache {
     return tokens ? { kind: "tokens", tokens } : undefined;
   }
 
-  private redisFailed(query: string, error: unknown, operation: string) {
-    queryCounters(query).errors += 1;
+  private redisFailed(query: string, error: unknown, operation: "lookup" | "lock" | "store") {
     this.options.reportRedis?.(false);
-    this.options.onError?.(error, `redis ${operation} for ${query}`);
+    this.events.emit("redisFailed", { query, operation, error });
   }
 }
 

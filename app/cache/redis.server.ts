@@ -1,3 +1,4 @@
+import { remember } from "@epic-web/remember";
 import { Redis, type RedisOptions } from "ioredis";
 import { logger } from "~/lib/logger.server";
 
@@ -28,7 +29,8 @@ interface RedisHandle {
   closing?: boolean;
 }
 
-const store = globalThis as typeof globalThis & { __cacheRedis?: RedisHandle };
+// One per process, across dev-server reloads of this module.
+const store = remember("cache.redis", (): { __cacheRedis?: RedisHandle } => ({}));
 
 /** Opens the cache connection (once per process). Start-up never waits for Redis. */
 export function connectCacheRedis(url: string): Redis {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { ENHANCED_FIELD } from "~/client/optimistic/enhanced";
+import { ENHANCED_FIELD } from "~/http/enhanced-field";
 
 /**
  * Put inside a fetcher form: says "answer with data, not a redirect". Rendered only after

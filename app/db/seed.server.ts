@@ -1,8 +1,8 @@
 import { count, sql } from "drizzle-orm";
+import { hashPassword } from "~/lib/password.server";
 import { countWords } from "~/lib/word-count";
-import { hashPassword } from "~/models/users.server";
-import type { Database } from "../db/connection.server";
-import { chapters, postLikes, posts, replies, scenes, stories, users } from "../db/schema";
+import type { Database } from "./connection.server";
+import { chapters, postLikes, posts, replies, scenes, stories, users } from "./schema";
 
 export const DEMO_PASSWORD = "password";
 export const demoAccounts = [

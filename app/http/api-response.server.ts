@@ -1,6 +1,6 @@
+import { logger } from "~/lib/logger.server";
 import { type FieldErrors, ModelError, NotFoundError, ValidationError } from "~/models/errors";
 import { parseId } from "~/models/validation";
-import { logger } from "../lib/logger.server";
 
 /** The largest request body the app reads (a scene may hold 200 000 characters). */
 export const MAX_BODY_BYTES = 1024 * 1024;

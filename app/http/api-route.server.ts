@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { getActor } from "~/auth/session.server";
+import { getActor } from "~/auth/actor.server";
+import type { Changed } from "~/cache/invalidate.server";
 import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.server";
-import type { Changed, SignedIn } from "~/models/actor";
+import type { SignedIn } from "~/models/actor";
 import { UnauthorizedError } from "~/models/errors";
 import { type ApiErrorBody, api, discardBody, json, methodNotAllowed, readBody } from "./api-response.server";
 

@@ -1,6 +1,6 @@
 import { data, redirect } from "@remix-run/node";
-import { isEnhanced } from "~/client/optimistic/enhanced";
 import { invalidationHeaders } from "~/http/cache-headers.server";
+import { isEnhanced } from "~/http/enhanced-field";
 
 /**
  * The answer of a page action that did its work: a redirect (post/redirect/get) for a plain form,
@@ -15,6 +15,15 @@ export function done<T extends object = Record<never, never>>(
   const headers = invalidationHeaders(tags);
   if (!isEnhanced(values)) return redirect(location, { headers });
   return data({ ok: true as const, intent: values.intent ?? "", ...result }, { headers });
+}
+
+/**
+ * A redirect after a write whose form is always a plain post (post/redirect/get, JavaScript or
+ * not): to a created item's page, the parent of a deleted one, or back. It carries the tags the
+ * write purged, like `done`.
+ */
+export function redirectAfter(change: { tags: readonly string[] }, location: string) {
+  return redirect(location, { headers: invalidationHeaders(change.tags) });
 }
 
 /**

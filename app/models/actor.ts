@@ -12,9 +12,3 @@ export function requireSignedIn<T extends { id: number }>(actor: T | null): T {
   if (!actor) throw new UnauthorizedError();
   return actor;
 }
-
-/** The result of every mutation: its value and the cache tags the write touched. */
-export interface Changed<T> {
-  value: T;
-  tags: string[];
-}

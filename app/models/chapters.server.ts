@@ -1,10 +1,10 @@
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { commitChange } from "~/cache/invalidate.server";
+import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import { db, type Transaction } from "~/db/connection.server";
 import { chapters, scenes, stories } from "~/db/schema";
-import type { Actor, Changed, Reader } from "./actor";
+import type { Actor, Reader } from "./actor";
 import { NotFoundError } from "./errors";
 import { nextPosition, placeSibling } from "./ordering.server";
 import { loadOwnStory } from "./stories.server";

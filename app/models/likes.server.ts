@@ -1,9 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { commitChange } from "~/cache/invalidate.server";
+import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import { postLikes } from "~/db/schema";
-import { type Actor, type Changed, requireSignedIn } from "./actor";
+import { type Actor, requireSignedIn } from "./actor";
 import { assertPostExists } from "./posts.server";
 import { booleanField, validate } from "./validation";
 

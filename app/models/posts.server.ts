@@ -1,10 +1,10 @@
 import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { commitChange } from "~/cache/invalidate.server";
+import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import { db } from "~/db/connection.server";
 import { postLikes, posts, replies, users } from "~/db/schema";
-import { type Actor, type Changed, requireSignedIn } from "./actor";
+import { type Actor, requireSignedIn } from "./actor";
 import { NotFoundError } from "./errors";
 import { requiredTextField, validate } from "./validation";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { commitChange } from "~/cache/invalidate.server";
+import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import { replies } from "~/db/schema";
-import { type Actor, type Changed, requireSignedIn } from "./actor";
+import { type Actor, requireSignedIn } from "./actor";
 import { assertPostExists } from "./posts.server";
 import { requiredTextField, validate } from "./validation";
 

@@ -1,11 +1,11 @@
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { z } from "zod";
-import { commitChange } from "~/cache/invalidate.server";
+import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import { db, type Transaction } from "~/db/connection.server";
 import { scenes } from "~/db/schema";
 import { countWords } from "~/lib/word-count";
-import type { Actor, Changed, Reader } from "./actor";
+import type { Actor, Reader } from "./actor";
 import { loadOwnChapter } from "./chapters.server";
 import { ConflictError, NotFoundError } from "./errors";
 import { nextPosition, placeSibling } from "./ordering.server";

@@ -1,11 +1,11 @@
 import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { commitChange } from "~/cache/invalidate.server";
+import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import type { Transaction } from "~/db/connection.server";
 import { db } from "~/db/connection.server";
 import { chapters, scenes, stories, users } from "~/db/schema";
-import { type Actor, type Changed, type Reader, requireSignedIn } from "./actor";
+import { type Actor, type Reader, requireSignedIn } from "./actor";
 import { ForbiddenError, NotFoundError } from "./errors";
 import { nonEmptyPatch, requiredTextField, textField, validate } from "./validation";
 

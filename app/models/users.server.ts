@@ -1,8 +1,9 @@
-import { hash, verify } from "@node-rs/argon2";
+import { verify } from "@node-rs/argon2";
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "~/db/connection.server";
-import { type Role, users } from "~/db/schema";
+import { users } from "~/db/schema";
+import { hashPassword } from "~/lib/password.server";
 import type { SignedIn } from "./actor";
 import { validate } from "./validation";
 
@@ -10,10 +11,6 @@ const Credentials = z.object({
   email: z.string({ error: "Email is required" }).trim().toLowerCase().email("Enter an email address").max(320),
   password: z.string({ error: "Password is required" }).min(1, "Password is required").max(1024),
 });
-
-export function hashPassword(password: string): Promise<string> {
-  return hash(password);
-}
 
 // A real hash of a random password: verifying against it when the email is unknown takes as long
 // as a real check, so response times do not tell which emails exist.
@@ -28,7 +25,7 @@ export async function authenticate(input: unknown): Promise<SignedIn | null> {
     .where(eq(sql`lower(${users.email})`, email))
     .limit(1);
   if (!user) {
-    dummyHash ??= hash(crypto.randomUUID());
+    dummyHash ??= hashPassword(crypto.randomUUID());
     await verify(await dummyHash, password);
     return null;
   }
@@ -43,18 +40,4 @@ export async function findUserById(id: number): Promise<SignedIn | null> {
     .where(eq(users.id, id))
     .limit(1);
   return user ?? null;
-}
-
-export async function createUser(input: { email: string; name: string; password: string; role?: Role }) {
-  const [user] = await db()
-    .insert(users)
-    .values({
-      email: input.email.toLowerCase(),
-      name: input.name,
-      role: input.role ?? "author",
-      passwordHash: await hashPassword(input.password),
-    })
-    .returning({ id: users.id });
-  if (!user) throw new Error("insert returned no row");
-  return user.id;
 }

@@ -1,5 +1,7 @@
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
-import type { CacheStatus } from "../cache/read-log";
+import { remember } from "@epic-web/remember";
+import type { CacheEvents } from "~/cache/events";
+import type { CacheStatus } from "~/cache/read-log";
 
 /**
  * Cache counters of this process, per query and per purge, for /metrics and the dashboards.
@@ -28,9 +30,36 @@ export interface PurgeCounters {
   duration: RecordableHistogram;
 }
 
-const store = globalThis as typeof globalThis & {
-  __cacheMetrics?: { queries: Map<string, QueryCounters>; purges: PurgeCounters; since: number };
-};
+type State = { queries: Map<string, QueryCounters>; purges: PurgeCounters; since: number };
+const store = remember("monitoring.cache", (): { __cacheMetrics?: State } => ({}));
+
+/**
+ * Counts what an engine's bus reports (the composition root subscribes the process's bus once).
+ * Purges replayed by the outbox relay are not counted again: the mutation's own purge was.
+ */
+export function observeCache(events: CacheEvents): () => void {
+  const off = [
+    events.on("served", ({ query, status, ms }) => recordRead(query, status, ms)),
+    events.on("loaded", ({ query }) => {
+      queryCounters(query).loads += 1;
+    }),
+    events.on("fillRejected", ({ query }) => {
+      queryCounters(query).rejectedFills += 1;
+    }),
+    events.on("schemaMismatch", ({ query }) => {
+      queryCounters(query).schemaMismatches += 1;
+    }),
+    events.on("redisFailed", ({ query }) => {
+      queryCounters(query).errors += 1;
+    }),
+    events.on("purged", ({ tags, ms, ok, by }) => {
+      if (by === "mutation") recordPurge(tags.length, ms, ok);
+    }),
+  ];
+  return () => {
+    for (const unsubscribe of off) unsubscribe();
+  };
+}
 
 function state() {
   store.__cacheMetrics ??= {

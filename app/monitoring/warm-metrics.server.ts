@@ -1,4 +1,5 @@
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
+import { remember } from "@epic-web/remember";
 
 /**
  * Warming counters of this process (DESIGN §6, §9): what it queued (producer side) and what its
@@ -22,7 +23,7 @@ export interface WarmCounters {
   delay: RecordableHistogram;
 }
 
-const holder = globalThis as typeof globalThis & { __warmCounters?: WarmCounters; __warmSince?: number };
+const holder = remember("monitoring.warming", (): { __warmCounters?: WarmCounters; __warmSince?: number } => ({}));
 
 export function warmCounters(): WarmCounters {
   holder.__warmCounters ??= {

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
-import { getActor } from "~/auth/session.server";
+import { getActor } from "~/auth/actor.server";
 import { cachedClientLoader } from "~/client/cache/client-loader";
 import { failureFor } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { getActor } from "~/auth/actor.server";
 import { loginRetryAfter, recordLoginFailure, recordLoginSuccess } from "~/auth/login-limit.server";
-import { getActor, safeRedirect, signIn } from "~/auth/session.server";
+import { safeRedirect, signIn } from "~/auth/session.server";
 import { FormErrors, TextField } from "~/components/Field";
 import { formValues, handleForm } from "~/http/forms.server";
 import { type FieldErrors, ValidationError } from "~/models/errors";

@@ -1,7 +1,7 @@
 import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { getActor } from "~/auth/session.server";
+import { getActor } from "~/auth/actor.server";
 import { cachedClientLoader } from "~/client/cache/client-loader";
 import { Paragraphs } from "~/components/Paragraphs";
 import { idParam } from "~/http/api-response.server";

@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { requireUser } from "~/auth/session.server";
+import { requireUser } from "~/auth/actor.server";
 import { cachedClientLoader } from "~/client/cache/client-loader";
 import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { redirectAfter } from "~/http/form-answer.server";
 import { badIntent, formValues, handleForm } from "~/http/forms.server";
 import { createStory } from "~/models/stories.server";
 import { studioStories } from "~/queries/index.server";
@@ -30,7 +30,7 @@ export async function action({ request }: ActionFunctionArgs) {
   return handleForm(request, { intent, values }, async () => {
     if (intent !== "create-story") badIntent(intent);
     const created = await createStory(user, { title: values.title, summary: values.summary });
-    return redirect(`/studio/stories/${created.value.id}`, { headers: invalidationHeaders(created.tags) });
+    return redirectAfter(created, `/studio/stories/${created.value.id}`);
   });
 }
 

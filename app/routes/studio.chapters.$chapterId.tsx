@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { requireUser } from "~/auth/session.server";
+import { requireUser } from "~/auth/actor.server";
 import { cachedClientLoader } from "~/client/cache/client-loader";
 import { type ActionFailure, failureMessages } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";
@@ -10,8 +9,8 @@ import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { MoveAndDelete, type MoveThroughFetcher } from "~/components/MoveAndDelete";
 import { SubmitButton } from "~/components/SubmitButton";
 import { idParam } from "~/http/api-response.server";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.server";
-import { done, withActionInvalidation } from "~/http/form-answer.server";
+import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { done, redirectAfter, withActionInvalidation } from "~/http/form-answer.server";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/http/forms.server";
 import { updateChapter } from "~/models/chapters.server";
 import { addScene, deleteScene, updateScene } from "~/models/scenes.server";
@@ -57,11 +56,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
     switch (intent) {
       case "update-chapter": {
         const changed = await updateChapter(user, chapterId, { title: values.title, summary: values.summary });
-        return redirect(here, { headers: invalidationHeaders(changed.tags) });
+        return redirectAfter(changed, here);
       }
       case "add-scene": {
         const created = await addScene(user, chapterId, { title: values.title });
-        return redirect(`/studio/scenes/${created.value.id}`, { headers: invalidationHeaders(created.tags) });
+        return redirectAfter(created, `/studio/scenes/${created.value.id}`);
       }
       case "move-scene": {
         const changed = await updateScene(user, sceneId(), { position: values.position });
@@ -69,7 +68,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }
       case "delete-scene": {
         const changed = await deleteScene(user, sceneId());
-        return redirect(here, { headers: invalidationHeaders(changed.tags) });
+        return redirectAfter(changed, here);
       }
       default:
         badIntent(intent);

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data, redirect } from "@remix-run/node";
+import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { requireUser } from "~/auth/session.server";
+import { requireUser } from "~/auth/actor.server";
 import { SceneEditor } from "~/components/SceneEditor";
 import { SubmitButton } from "~/components/SubmitButton";
 import { idParam } from "~/http/api-response.server";
-import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
+import { redirectAfter } from "~/http/form-answer.server";
 import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/http/forms.server";
 import { ConflictError } from "~/models/errors";
 import { deleteScene, updateScene } from "~/models/scenes.server";
@@ -61,7 +62,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
             content: values.content,
             ...basedOn,
           });
-          return redirect(`/studio/scenes/${sceneId}?saved=1`, { headers: invalidationHeaders(changed.tags) });
+          return redirectAfter(changed, `/studio/scenes/${sceneId}?saved=1`);
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
           // The page re-renders with the current version, so saving again replaces it knowingly.
@@ -73,7 +74,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }
       case "delete-scene": {
         const deleted = await deleteScene(user, sceneId);
-        return redirect(`/studio/chapters/${deleted.value.chapterId}`, { headers: invalidationHeaders(deleted.tags) });
+        return redirectAfter(deleted, `/studio/chapters/${deleted.value.chapterId}`);
       }
       default:
         badIntent(intent);

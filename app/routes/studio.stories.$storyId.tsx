@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
-import { requireUser } from "~/auth/session.server";
+import { requireUser } from "~/auth/actor.server";
 import { cachedClientLoader } from "~/client/cache/client-loader";
 import { type ActionFailure, failureFor, failureMessages } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";

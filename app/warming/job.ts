@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { type Query, queryRegistry } from "~/cache/define-query.server";
+import type { ReadRef } from "./recent-reads.server";
 
 /**
  * The warming queue's jobs (DESIGN §6), shared by the app (which adds them) and the worker (which
@@ -38,3 +40,26 @@ export const WarmHottestData = z.object({
   refreshAheadMs: z.number().int().min(0),
 });
 export type WarmHottestData = z.infer<typeof WarmHottestData>;
+
+/**
+ * The one check of a read before it is warmed, made by the producer (which then does not queue it)
+ * and by the worker (which then fails the job for good): the declared query, its arguments parsed
+ * by the query's own schema, and a user for a user-scoped query.
+ */
+export function resolveRead(
+  read: ReadRef,
+): { ok: true; query: Query<z.ZodType, z.ZodType>; args: unknown } | { ok: false; problem: string } {
+  const query = queryRegistry.get(read.query);
+  if (!query) return { ok: false, problem: `unknown query "${read.query}"` };
+  const args = query.argsSchema.safeParse(read.args);
+  if (!args.success) {
+    return {
+      ok: false,
+      problem: `bad arguments for ${read.query}: ${args.error.issues.map((i) => i.message).join("; ")}`,
+    };
+  }
+  if (query.scope === "user" && read.userId === undefined) {
+    return { ok: false, problem: `${read.query} is user-scoped: a userId is required` };
+  }
+  return { ok: true, query, args: args.data };
+}

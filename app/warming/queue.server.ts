@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
+import { remember } from "@epic-web/remember";
 import { type JobsOptions, Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { queryRegistry } from "~/cache/define-query.server";
 import { failFastOptions, redactUrl } from "~/cache/redis.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
-import { encodeRead, type ReadRef, recentReads } from "~/warming/recent-reads.server";
-import { warmCounters } from "../monitoring/warm-metrics.server";
-import { WARM_JOB, type WarmJobData, warmQueueName } from "./job";
+import { warmCounters } from "~/monitoring/warm-metrics.server";
+import { resolveRead, WARM_JOB, type WarmJobData, warmQueueName } from "./job";
+import { encodeRead, type ReadRef, recentReads } from "./recent-reads.server";
 
 /**
  * The producer side of warming (DESIGN §6). A save must never wait on Redis (§5.3): the queue's
@@ -41,10 +41,11 @@ interface QueueHandle {
   url: string;
 }
 
-const holder = globalThis as typeof globalThis & { __warmQueue?: QueueHandle; __warmInFlight?: Set<Promise<void>> };
+const holder = remember("warming.queue", (): { __warmQueue?: QueueHandle; __warmInFlight: Set<Promise<void>> } => ({
+  __warmInFlight: new Set(),
+}));
 
 function inFlight(): Set<Promise<void>> {
-  holder.__warmInFlight ??= new Set();
   return holder.__warmInFlight;
 }
 
@@ -91,16 +92,6 @@ export async function closeWarmQueue(): Promise<void> {
   handle.connection.disconnect();
 }
 
-/** Why a read cannot be a warming job, or undefined when it can. */
-export function invalidRead(read: ReadRef): string | undefined {
-  const query = queryRegistry.get(read.query);
-  if (!query) return `unknown query "${read.query}"`;
-  const args = query.argsSchema.safeParse(read.args);
-  if (!args.success) return `bad arguments for ${read.query}: ${args.error.issues.map((i) => i.message).join("; ")}`;
-  if (query.scope === "user" && read.userId === undefined) return `${read.query} is user-scoped: a userId is required`;
-  return undefined;
-}
-
 /** At most one running and one waiting job per key: BullMQ deduplication on this id. */
 function dedupId(read: ReadRef): string {
   return createHash("sha1").update(encodeRead(read)).digest("base64url");
@@ -123,12 +114,12 @@ export async function queueWarming(
     return 0;
   }
   const valid = reads.filter((read) => {
-    const problem = invalidRead(read);
-    if (problem) {
+    const resolved = resolveRead(read);
+    if (!resolved.ok) {
       counters.rejected += 1;
-      logger.warn({ read, problem }, "warming: not queued");
+      logger.warn({ read, problem: resolved.problem }, "warming: not queued");
     }
-    return !problem;
+    return resolved.ok;
   });
   if (valid.length === 0) return 0;
   try {

@@ -1,7 +1,8 @@
+import { remember } from "@epic-web/remember";
 import type { Redis } from "ioredis";
-import { cacheAvailability } from "../cache/availability.server";
-import { cacheKeys } from "../cache/keys";
-import { stableKey } from "../cache/query-cache.server";
+import { cacheAvailability } from "~/cache/availability.server";
+import { cacheKeys } from "~/cache/keys";
+import { stableKey } from "~/cache/query-cache.server";
 
 /**
  * What people read, kept so that warming repeats real reads (DESIGN §6), not everything:
@@ -143,15 +144,16 @@ export class RecentReads {
   }
 }
 
-const holder = globalThis as typeof globalThis & { __recentReads?: RecentReads };
-
 /** This process's tracker, writing to the cache's Redis whenever purges could reach it. */
 export function recentReads(): RecentReads {
-  holder.__recentReads ??= new RecentReads(() => {
-    const store = cacheAvailability().forPurges();
-    return store && { redis: store.redis, namespace: store.namespace };
-  });
-  return holder.__recentReads;
+  return remember(
+    "warming.recentReads",
+    () =>
+      new RecentReads(() => {
+        const store = cacheAvailability().forPurges();
+        return store && { redis: store.redis, namespace: store.namespace };
+      }),
+  );
 }
 
 function decodeAll(members: string[]): ReadRef[] {

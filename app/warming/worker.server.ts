@@ -1,13 +1,12 @@
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { z } from "zod";
-import { queryRegistry } from "~/cache/define-query.server";
 import { logger } from "~/lib/logger.server";
 import { ModelError } from "~/models/errors";
 import { recordWarmed, warmCounters } from "~/monitoring/warm-metrics.server";
-import { WARM_HOTTEST_JOB, WARM_JOB, WarmHottestData, WarmJobData, warmQueueName } from "~/warming/job";
-import { queueWarming } from "~/warming/queue.server";
-import { recentReads } from "~/warming/recent-reads.server";
+import { resolveRead, WARM_HOTTEST_JOB, WARM_JOB, WarmHottestData, WarmJobData, warmQueueName } from "./job";
+import { queueWarming } from "./queue.server";
+import { recentReads } from "./recent-reads.server";
 // Every declared query registers itself on import: the worker runs them by name.
 import "~/queries/index.server";
 
@@ -43,20 +42,12 @@ function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
 
 async function warmOne(data: unknown): Promise<WarmResult> {
   const job = parse(WarmJobData, data);
-  const query = queryRegistry.get(job.query);
-  if (!query) throw new UnrecoverableError(`unknown query "${job.query}"`);
-  const args = query.argsSchema.safeParse(job.args);
-  if (!args.success) {
-    throw new UnrecoverableError(
-      `bad arguments for ${job.query}: ${args.error.issues.map((i) => i.message).join("; ")}`,
-    );
-  }
-  if (query.scope === "user" && job.userId === undefined) {
-    throw new UnrecoverableError(`${job.query} is user-scoped: the job has no userId`);
-  }
+  const resolved = resolveRead(job);
+  if (!resolved.ok) throw new UnrecoverableError(resolved.problem);
+  const { query, args } = resolved;
   let result: Awaited<ReturnType<typeof query.read>>;
   try {
-    result = await query.read(args.data, {
+    result = await query.read(args, {
       userId: job.userId,
       track: false,
       ...(job.reason === "purge" ? { forceFresh: true } : { refreshAheadMs: job.refreshAheadMs ?? 0 }),

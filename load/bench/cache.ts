@@ -28,9 +28,9 @@ import { newToken, TaggedStore } from "~/cache/tagged-store.server";
 import { tags } from "~/cache/tags";
 import { openDatabase, setDatabase } from "~/db/connection.server";
 import { chapters, scenes, stories } from "~/db/schema";
+import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
 import type { SignedIn } from "~/models/actor";
 import { updateScene } from "~/models/scenes.server";
-import { isEmpty, seedDemo, seedLarge } from "~/models/seed.server";
 import { authenticate } from "~/models/users.server";
 import { communityFeed, storyReading } from "~/queries/index.server";
 

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { z } from "zod";
 import { cacheAvailability } from "~/cache/availability.server";
 import { defineQuery } from "~/cache/define-query.server";
+import { type CacheEventMap, cacheEvents } from "~/cache/events";
 import { commitChange, invalidate } from "~/cache/invalidate.server";
 import { cacheKeys } from "~/cache/keys";
 import { loadCacheNamespace } from "~/cache/namespace.server";
@@ -24,6 +25,7 @@ import { appMeta, cachePurgeOutbox } from "~/db/schema";
 import { logger } from "~/lib/logger.server";
 import { metricsSnapshot, resetMetrics } from "~/monitoring/cache-metrics.server";
 import { resetWarmMetrics, warmCounters } from "~/monitoring/warm-metrics.server";
+import { observeProcess } from "~/services.server";
 import { recentReads } from "~/warming/recent-reads.server";
 import { openSnapshotPglite } from "../support/pglite-snapshot";
 
@@ -91,6 +93,11 @@ class RedisProxy {
 
 const proxy = new RedisProxy();
 const holder = globalThis as typeof globalThis & { __cacheAvailability?: unknown };
+
+// As in the app: warming, monitoring and the log observe the engine (the composition root wires them).
+const purges: CacheEventMap["purged"][] = [];
+observeProcess();
+cacheEvents().on("purged", (event) => purges.push(event));
 
 beforeAll(async () => {
   handle = await openSnapshotPglite();
@@ -395,12 +402,13 @@ describe("when reads may use Redis", () => {
 });
 
 describe("invalidate", () => {
-  it("purges each tag once, counts it, and tells the browser", async () => {
+  it("purges each tag once, counts it, and tells the observers which tags", async () => {
     const { keys } = await cacheOn();
     await raw.set(keys.token("a"), "t1");
     await raw.set(keys.token("b"), "t2");
     await raw.set(keys.token("c"), "t3");
-    expect(await invalidate(["a", "b", "a"], { reason: "test" })).toEqual({ "X-Cache-Invalidate": "a, b" });
+    expect(await invalidate(["a", "b", "a"], { reason: "test" })).toBe(true);
+    expect(purges.at(-1)).toMatchObject({ tags: ["a", "b"], ok: true, by: "mutation", reason: "test" });
     expect(await raw.exists(keys.token("a"), keys.token("b"), keys.token("c"))).toBe(1);
     expect(metricsSnapshot().purges).toMatchObject({ purges: 1, tags: 2, failures: 0 });
     expect(metricsSnapshot().purges.duration.count).toBe(1);
@@ -425,16 +433,17 @@ describe("invalidate", () => {
     expect((await outboxRows()).map((r) => r.id)).toEqual([other]);
   });
 
-  it("counts an empty purge as one that reached nothing, and sends no header", async () => {
+  it("counts an empty purge as one that reached nothing", async () => {
     await cacheOn();
-    expect(await invalidate([], { reason: "test" })).toEqual({});
+    expect(await invalidate([], { reason: "test" })).toBe(false);
+    expect(purges.at(-1)).toMatchObject({ tags: [], ok: false });
     expect(metricsSnapshot().purges).toMatchObject({ purges: 1, tags: 0, failures: 1 });
     expect(warmCounters().unavailable).toBe(0);
   });
 
   it("leaves the outbox row for the relay when Redis cannot be reached", async () => {
     const id = await addOutboxRow(["a"]);
-    expect(await invalidate(["a"], { reason: "test", outboxId: id })).toEqual({ "X-Cache-Invalidate": "a" });
+    expect(await invalidate(["a"], { reason: "test", outboxId: id })).toBe(false);
     expect((await outboxRows()).map((r) => r.id)).toEqual([id]);
     expect(metricsSnapshot().purges).toMatchObject({ purges: 1, tags: 1, failures: 1 });
     expect(warmCounters().unavailable).toBe(0);
@@ -446,7 +455,7 @@ describe("invalidate", () => {
     const id = await addOutboxRow(["a"]);
     proxy.freeze();
     const started = Date.now();
-    expect(await invalidate(["a"], { reason: "test", outboxId: id })).toEqual({ "X-Cache-Invalidate": "a" });
+    expect(await invalidate(["a"], { reason: "test", outboxId: id })).toBe(false);
     expect(Date.now() - started).toBeLessThan(1000);
     proxy.thaw();
     expect((await outboxRows()).map((r) => r.id)).toEqual([id]);

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { defineQuery, processQueryCache, queryRegistry } from "~/cache/define-query.server";
+import { CacheEvents } from "~/cache/events";
 import { cacheKeys } from "~/cache/keys";
 import { MAX_ENTRY_LIFETIME_MS } from "~/cache/outbox.server";
 import {
@@ -14,7 +15,26 @@ import {
 } from "~/cache/query-cache.server";
 import { ReadLog } from "~/cache/read-log";
 import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
-import { metricsSnapshot, type QueryCounters, queryCounters } from "~/monitoring/cache-metrics.server";
+import { metricsSnapshot, observeCache, type QueryCounters, queryCounters } from "~/monitoring/cache-metrics.server";
+
+/** What a test engine's event bus said, in the shapes the tests compare; monitoring counts it too. */
+interface Observed {
+  errors: { error: unknown; context: string }[];
+  reads: unknown[];
+}
+
+function observed(into: Observed): CacheEvents {
+  const bus = new CacheEvents((error) => {
+    throw error;
+  });
+  observeCache(bus);
+  bus.on("redisFailed", ({ query, operation, error }) =>
+    into.errors.push({ error, context: `redis ${operation} for ${query}` }),
+  );
+  bus.on("refreshFailed", ({ query, error }) => into.errors.push({ error, context: `refresh of ${query}` }));
+  bus.on("read", ({ query, args, userId, tags }) => into.reads.push({ read: { query, args, userId }, tags }));
+  return bus;
+}
 
 /**
  * The read path of DESIGN §5 (QueryCache) against the real Redis, with loads that are plain
@@ -89,8 +109,7 @@ function setup(
   const engine = new QueryCache({
     store: () => store,
     reportRedis: (ok) => events.reports.push(ok),
-    onError: (error, context) => events.errors.push({ error, context }),
-    onRead: (read, tags) => events.reads.push({ read, tags }),
+    events: observed(events),
     ...engineOptions,
   });
   const keys = cacheKeys(namespace);
@@ -220,7 +239,7 @@ describe("the read path (real Redis)", () => {
     const engine = new QueryCache({
       store: () => undefined,
       reportRedis: (ok) => events.reports.push(ok),
-      onRead: (read) => events.reads.push(read),
+      events: observed(events),
     });
     db.delayMs = 20;
     const log = new ReadLog();
@@ -240,7 +259,7 @@ describe("the read path (real Redis)", () => {
     const engine = new QueryCache({
       store: () => new TaggedStore(down, namespace),
       reportRedis: (ok) => events.reports.push(ok),
-      onError: (error, context) => events.errors.push({ error, context }),
+      events: observed(events),
     });
     db.delayMs = 100;
     const read = await engine.read(spec, { n: 1 });
@@ -590,7 +609,7 @@ describe("single flight and the lock", () => {
       store: () => broken,
       peerWaitMs: 2000,
       reportRedis: (ok) => events.reports.push(ok),
-      onError: (error, context) => events.errors.push({ error, context }),
+      events: observed(events),
     });
     await store.tryLock(`${spec.name}:${stableKey({ n: 1 })}`, 5000);
     const started = Date.now();
@@ -620,7 +639,7 @@ describe("single flight and the lock", () => {
     const engine = new QueryCache({
       store: () => faulty(store, { tryLock: () => true }),
       peerWaitMs: 30,
-      onError: (error, context) => events.errors.push({ error, context }),
+      events: observed(events),
       reportRedis: (ok) => events.reports.push(ok),
     });
     expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "miss", value: 1 });
@@ -634,7 +653,7 @@ describe("single flight and the lock", () => {
     const { spec, store, events, counters } = setup();
     const engine = new QueryCache({
       store: () => faulty(store, { store: () => true }),
-      onError: (error, context) => events.errors.push({ error, context }),
+      events: observed(events),
     });
     expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "miss", value: 1 });
     expect(events.errors.map((e) => e.context)).toEqual([`redis store for ${spec.name}`]);
@@ -645,7 +664,7 @@ describe("single flight and the lock", () => {
     const { spec, store, events } = setup();
     const engine = new QueryCache({
       store: () => faulty(store, { unlock: () => true }),
-      onError: (error, context) => events.errors.push({ error, context }),
+      events: observed(events),
     });
     expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "miss", value: 1 });
     expect(events.errors).toEqual([]);

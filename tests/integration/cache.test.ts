@@ -3,51 +3,36 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineQuery } from "~/cache/define-query.server";
 import { invalidate } from "~/cache/invalidate.server";
-import { loadCacheNamespace } from "~/cache/namespace.server";
 import { stableKey } from "~/cache/query-cache.server";
 import { ReadLog } from "~/cache/read-log";
-import { disconnectCacheRedis } from "~/cache/redis.server";
 import { tags } from "~/cache/tags";
-import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
 import type { SignedIn } from "~/models/actor";
-import { addChapter } from "~/models/chapters.server";
 import { ForbiddenError } from "~/models/errors";
-import { addScene, updateScene } from "~/models/scenes.server";
-import { seedDemo } from "~/models/seed.server";
-import { createStory, updateStory } from "~/models/stories.server";
-import { authenticate } from "~/models/users.server";
+import { updateScene } from "~/models/scenes.server";
 import { metricsSnapshot } from "~/monitoring/cache-metrics.server";
 import { storyReading, studioScene, studioStory } from "~/queries/index.server";
-import { enableCache } from "../support/cache";
+import { type TestApp, testApp } from "../support/test-app";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const raw = new Redis(redisUrl);
-let handle: DatabaseHandle;
 let namespace: string;
 let alice: SignedIn;
 let bob: SignedIn;
 let storyId: number;
 let sceneId: number;
 
+let app: TestApp;
+
 beforeAll(async () => {
-  handle = await openDatabase({ memory: true });
-  setDatabase(handle);
-  await seedDemo(handle.db);
-  await enableCache(handle, redisUrl);
-  namespace = await loadCacheNamespace(handle.db);
-  alice = (await authenticate({ email: "alice@example.com", password: "password" })) as SignedIn;
-  bob = (await authenticate({ email: "bob@example.com", password: "password" })) as SignedIn;
-  storyId = (await createStory(alice, { title: "Cached" })).value.id;
-  await updateStory(alice, storyId, { status: "published" });
-  const chapterId = (await addChapter(alice, storyId, { title: "One" })).value.id;
-  sceneId = (await addScene(alice, chapterId, { title: "S", content: "first" })).value.id;
+  app = await testApp({ redisUrl, story: { title: "Cached", content: "first" } });
+  namespace = app.namespace;
+  ({ alice, bob } = app.users);
+  ({ storyId, sceneId } = app.story);
 });
 
 afterAll(async () => {
-  await disconnectCacheRedis();
   raw.disconnect();
-  setDatabase(undefined);
-  await handle.close();
+  await app.close();
 });
 
 describe("reads through the tagged cache (real Redis, real database)", () => {

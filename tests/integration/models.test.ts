@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, setDatabase } from "~/db/connection.server";
+import { seedDemo } from "~/db/seed.server";
 import type { SignedIn } from "~/models/actor";
 import { addChapter, deleteChapter, getChapterForEditing, updateChapter } from "~/models/chapters.server";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "~/models/errors";
@@ -7,7 +8,6 @@ import { setLike } from "~/models/likes.server";
 import { createPost, FEED_PAGE_SIZE, getPost, isLikedBy, listFeed } from "~/models/posts.server";
 import { addReply } from "~/models/replies.server";
 import { addScene, deleteScene, getSceneForEditing, updateScene } from "~/models/scenes.server";
-import { seedDemo } from "~/models/seed.server";
 import {
   createStory,
   getStoryForEditing,

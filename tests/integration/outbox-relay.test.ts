@@ -3,20 +3,16 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cacheKeys } from "~/cache/keys";
 import { drainOutbox, dropExpiredOutboxRows, MAX_ENTRY_LIFETIME_MS, outboxBacklog } from "~/cache/outbox.server";
-import { disconnectCacheRedis } from "~/cache/redis.server";
+import { startOutboxRelay } from "~/cache/outbox-relay.server";
 import { TaggedStore } from "~/cache/tagged-store.server";
-import { type DatabaseHandle, db, openDatabase, setDatabase } from "~/db/connection.server";
+import { db } from "~/db/connection.server";
 import { cachePurgeOutbox, scenes } from "~/db/schema";
 import type { SignedIn } from "~/models/actor";
-import { addChapter } from "~/models/chapters.server";
-import { addScene, updateScene } from "~/models/scenes.server";
-import { seedDemo } from "~/models/seed.server";
-import { createStory, updateStory } from "~/models/stories.server";
-import { authenticate } from "~/models/users.server";
+import { updateScene } from "~/models/scenes.server";
 import { storyReading } from "~/queries/index.server";
-import { startOutboxRelay } from "../../app/cache/outbox-relay.server";
-import { enableCache, waitFor } from "../support/cache";
+import { waitFor } from "../support/cache";
 import { freePort } from "../support/server-process";
+import { type TestApp, testApp } from "../support/test-app";
 
 /**
  * The purge outbox's replay (DESIGN §5.4): a process that dies between its commit and its purge
@@ -24,7 +20,6 @@ import { freePort } from "../support/server-process";
  * and only rows past their grace; rows older than any entry are dropped.
  */
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-let handle: DatabaseHandle;
 let alice: SignedIn;
 let storyId: number;
 let sceneId: number;
@@ -33,27 +28,18 @@ const content = async () => (await storyReading.read({ storyId })).value.chapter
 const addRow = (tags: string[], createdAt = new Date()) =>
   db().insert(cachePurgeOutbox).values({ tags, createdAt }).returning({ id: cachePurgeOutbox.id });
 
+let app: TestApp;
 beforeAll(async () => {
-  handle = await openDatabase({ memory: true });
-  setDatabase(handle);
-  await seedDemo(handle.db);
-  await enableCache(handle, redisUrl);
-  alice = (await authenticate({ email: "alice@example.com", password: "password" })) as SignedIn;
-  storyId = (await createStory(alice, { title: "Relayed" })).value.id;
-  await updateStory(alice, storyId, { status: "published" });
-  const chapterId = (await addChapter(alice, storyId, { title: "One" })).value.id;
-  sceneId = (await addScene(alice, chapterId, { title: "S", content: "first" })).value.id;
+  app = await testApp({ redisUrl, story: { title: "Relayed", content: "first" } });
+  alice = app.users.alice;
+  ({ storyId, sceneId } = app.story);
 });
 
 beforeEach(async () => {
   await db().delete(cachePurgeOutbox);
 });
 
-afterAll(async () => {
-  await disconnectCacheRedis();
-  setDatabase(undefined);
-  await handle.close();
-});
+afterAll(() => app.close());
 
 describe("the outbox relay", () => {
   it("replays a purge that a process died before sending: the cached page shows the write", async () => {

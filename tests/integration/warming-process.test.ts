@@ -6,7 +6,7 @@ import { loadCacheNamespace } from "~/cache/namespace.server";
 import { disconnectCacheRedis } from "~/cache/redis.server";
 import { tags } from "~/cache/tags";
 import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
-import { seedDemo } from "~/models/seed.server";
+import { seedDemo } from "~/db/seed.server";
 import { communityPost } from "~/queries/index.server";
 import { closeWarmQueue, openWarmQueue, warmQueue } from "~/warming/queue.server";
 import { recentReads } from "~/warming/recent-reads.server";

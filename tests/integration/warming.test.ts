@@ -5,29 +5,26 @@ import { z } from "zod";
 import { defineQuery } from "~/cache/define-query.server";
 import { invalidate } from "~/cache/invalidate.server";
 import { cacheKeys } from "~/cache/keys";
-import { loadCacheNamespace } from "~/cache/namespace.server";
-import { disconnectCacheRedis } from "~/cache/redis.server";
 import { tags } from "~/cache/tags";
-import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
 import type { SignedIn } from "~/models/actor";
 import { setLike } from "~/models/likes.server";
 import { isLikedBy } from "~/models/posts.server";
-import { seedDemo } from "~/models/seed.server";
 import { authenticate } from "~/models/users.server";
 import { resetWarmMetrics, warmCounters } from "~/monitoring/warm-metrics.server";
 import { communityPost } from "~/queries/index.server";
 import { WARM_HOTTEST_JOB, WARM_JOB } from "~/warming/job";
-import { closeWarmQueue, openWarmQueue, queueWarming, settleWarming, warmQueue } from "~/warming/queue.server";
+import { queueWarming, settleWarming, warmQueue } from "~/warming/queue.server";
 import { KEYS_PER_TAG, recentReads } from "~/warming/recent-reads.server";
-import { processWarmJob, startWarmWorker, stopWarmWorker } from "../../app/warming/worker.server";
-import { enableCache, waitFor } from "../support/cache";
+import { processWarmJob, startWarmWorker, stopWarmWorker } from "~/warming/worker.server";
+import { waitFor } from "../support/cache";
+import { type TestApp, testApp } from "../support/test-app";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const raw = new Redis(redisUrl);
-let handle: DatabaseHandle;
 let namespace: string;
 let alice: SignedIn;
 let worker: Worker;
+let app: TestApp;
 /** Every job the worker finished or failed, in order. */
 const finished: { job: Job; outcome: "completed" | "failed"; reason?: string }[] = [];
 
@@ -49,13 +46,8 @@ const flaky = defineQuery({
 });
 
 beforeAll(async () => {
-  handle = await openDatabase({ memory: true });
-  setDatabase(handle);
-  await seedDemo(handle.db);
-  await enableCache(handle, redisUrl);
-  namespace = await loadCacheNamespace(handle.db);
-  openWarmQueue(redisUrl, namespace);
-  await waitFor(() => warmQueue() !== undefined, 5000, "the queue connection");
+  app = await testApp({ redisUrl, queue: true });
+  namespace = app.namespace;
   worker = startWarmWorker({ url: redisUrl, namespace, concurrency: 2 });
   worker.on("completed", (job) => finished.push({ job, outcome: "completed" }));
   worker.on("failed", (job, error) => {
@@ -67,12 +59,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopWarmWorker(worker, 5000);
-  await warmQueue()?.obliterate({ force: true });
-  await closeWarmQueue();
-  await disconnectCacheRedis();
   raw.disconnect();
-  setDatabase(undefined);
-  await handle.close();
+  await app.close();
 });
 
 beforeEach(async () => {

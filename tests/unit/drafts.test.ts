@@ -67,7 +67,7 @@ describe("the draft store", () => {
       ["", 0],
       ["  ", 0],
       ["one", 1],
-      ["The lamps along the quay\ncame on one by one.", 9],
+      ["The lamps along the quay\ncame on one by one.", 10],
       [" a\tb\n\nc ", 3],
     ];
     for (const [text, words] of counts) expect(countWords(text)).toBe(words);

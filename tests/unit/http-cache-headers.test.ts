@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { signIn } from "~/auth/session.server";
-import { cacheScopeOf, documentTagsTiming } from "~/cache/client-hints.server";
 import { ReadLog } from "~/cache/read-log";
+import { cacheScopeOf, documentTagsTiming } from "~/http/cache-headers.server";
 
 /** The browser's cache hints (docs/client.md): whose data a response holds, and a document's tags. */
 describe("client hints", () => {
