@@ -22,10 +22,10 @@ const test = signedIn.extend<{
 });
 
 /**
- * Drafts (docs/optimistic-ui.md, “Drafts”): the scene editor autosaves, keeps unsaved text in
- * localStorage until the server has it, brings it back after a crash, says when it is offline, and
- * never lets two tabs overwrite each other silently. JavaScript only: without it the editor is a
- * plain form (studio.spec covers that).
+ * Drafts (docs/design.md#optimistic-ui-and-drafts, docs/optimistic-ui.md): the scene editor
+ * autosaves, keeps unsaved text in localStorage until the server has it, brings it back after a
+ * crash, says when it is offline, and never lets two tabs overwrite each other silently. JavaScript
+ * only: without it the editor is a plain form (studio.spec covers that).
  */
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "drafts need JavaScript");
 // Each test waits for real autosaves and checks the server from a fresh browser context.

@@ -4,10 +4,11 @@ import { newChapter, newScene, newStory } from "./studio-data";
 import { unique } from "./support";
 
 /**
- * Optimistic fetcher state (docs/optimistic-ui.md): likes, replies and new posts show at once, a
- * failed action rolls back with its error shown and the input kept, and no frame shows the old value
- * while a like is on its way. JavaScript only: without it the same forms post and redirect
- * (community.spec).
+ * Optimistic fetcher state (docs/design.md#optimistic-ui-and-drafts, docs/optimistic-ui.md): likes,
+ * replies and new posts show at once, a failed action rolls back with its error shown and the input
+ * kept, and no frame shows the old value while a like is on its way
+ * (docs/decisions/007-optimistic-overlay.md). JavaScript only: without it the same forms post and
+ * redirect (community.spec).
  */
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "optimistic UI needs JavaScript");
 
