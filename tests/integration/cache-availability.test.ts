@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import { forget } from "@epic-web/remember";
 import { eq, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -92,7 +93,6 @@ class RedisProxy {
 }
 
 const proxy = new RedisProxy();
-const holder = globalThis as typeof globalThis & { __cacheAvailability?: unknown };
 
 // As in the app: warming, monitoring and the log observe the engine (the composition root wires them).
 const purges: CacheEventMap["purged"][] = [];
@@ -121,8 +121,8 @@ beforeEach(async () => {
   setDatabase(handle);
   await handle.db.delete(cachePurgeOutbox);
   await disconnectCacheRedis();
-  // A tracker of its own for each test (the process keeps one in a global).
-  delete holder.__cacheAvailability;
+  // A tracker of its own for each test (the process remembers one across module reloads).
+  forget("cache.availability");
   if (!proxy.port || !(await reachable())) await proxy.start();
   proxy.thaw();
   resetMetrics();
