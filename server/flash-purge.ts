@@ -28,7 +28,7 @@ function isDocumentRequest(req: Request): boolean {
 /**
  * A document POST has no script to read its X-Cache-Invalidate header, so its purged tags travel
  * to the next page in a short-lived cookie that the page's script purges and clears on hydration
- * (DESIGN §8). Tags from an earlier post not yet purged are kept.
+ * (docs/design.md#the-browser-cache). Tags from an earlier post not yet purged are kept.
  */
 export function flashPurgeCookie(req: Request, res: Response, next: NextFunction) {
   if (req.method === "GET" || req.method === "HEAD" || !isDocumentRequest(req)) return next();

@@ -8,7 +8,7 @@ import { cacheRedis } from "./redis.server";
 import { TaggedStore } from "./tagged-store.server";
 
 /**
- * Decides, per call, whether the cache may use Redis (DESIGN §5.3, §5.4):
+ * Decides, per call, whether the cache may use Redis (docs/decisions/003-fail-open.md, 002-purge-outbox.md):
  * - no Redis connection, or not ready: bypass;
  * - the circuit breaker is open (Redis failing or frozen): bypass, without waiting on timeouts;
  * - coming back from an outage (or just started): bypass until the purge outbox holds nothing

@@ -1,5 +1,5 @@
 /**
- * A circuit breaker for the cache's Redis (DESIGN §5.3). Closed: calls go through. After
+ * A circuit breaker for the cache's Redis (docs/decisions/003-fail-open.md). Closed: calls go through. After
  * `failureThreshold` failures in a row it opens: calls are skipped (the cache is bypassed) for
  * `openMs`. Then it lets one call through (half-open): success closes it, failure opens it again.
  */

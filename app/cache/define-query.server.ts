@@ -7,7 +7,7 @@ import { MAX_ENTRY_LIFETIME_MS } from "./outbox.server";
 import { QueryCache, type QuerySpec, type ReadOptions, type ReadResult } from "./query-cache.server";
 
 /**
- * A cached read, declared once (DESIGN §5.1) and used by loaders, by invalidation and by the
+ * A cached read, declared once (docs/design.md#declared-queries) and used by loaders, by invalidation and by the
  * warming worker alike.
  */
 export interface QueryDeclaration<S extends z.ZodType, V extends z.ZodType> {

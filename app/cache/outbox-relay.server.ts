@@ -3,7 +3,7 @@ import { cacheEvents } from "./events";
 import { drainOutbox, dropExpiredOutboxRows } from "./outbox.server";
 
 /**
- * The outbox relay (DESIGN §5.4): every few seconds, replays outbox rows a mutation did not clear
+ * The outbox relay (docs/decisions/002-purge-outbox.md): every few seconds, replays outbox rows a mutation did not clear
  * itself (its purge failed, or its process died after the commit), and tells the event bus what
  * it purged (warming refills those keys).
  * Rows younger than `graceMs` belong to mutations still purging; replaying them too would only

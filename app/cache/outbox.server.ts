@@ -4,7 +4,7 @@ import { cachePurgeOutbox } from "~/db/schema";
 import type { TagStore } from "./tagged-store.server";
 
 /**
- * The purge outbox (DESIGN §5.4). A mutation writes its rows and an outbox row naming its tags in
+ * The purge outbox (docs/decisions/002-purge-outbox.md). A mutation writes its rows and an outbox row naming its tags in
  * one transaction, purges after the commit, and deletes the row once the purge succeeded. A row
  * left behind (Redis down, process killed between commit and purge) is replayed from here: by the
  * relay (workers/outbox-relay.ts) every few seconds, and by an instance coming back from an outage

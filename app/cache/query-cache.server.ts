@@ -84,7 +84,7 @@ export function stableKey(value: unknown): string {
 }
 
 /**
- * The read path of DESIGN §5: lookup (entry + tag tokens, one round trip), then hit, stale (served
+ * The read path (docs/design.md#the-read-path): lookup (entry + tag tokens, one round trip), then hit, stale (served
  * while one refresh runs), or miss (one load per key and token set in this process, one across
  * instances by a short lock, stored by compare-and-set). Redis failing makes a read bypass, never
  * fail.

@@ -14,7 +14,7 @@ export interface ReadRecord {
 
 /**
  * The cached reads one request made (one per loader in a nested page, several per single-fetch
- * data request), summed up into the response headers of DESIGN §7.
+ * data request), summed up into the response headers of docs/design.md#response-headers.
  */
 export class ReadLog {
   readonly reads: ReadRecord[] = [];

@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import { logger } from "~/lib/logger.server";
 
 /**
- * The cache's Redis connection, fail-fast by construction (DESIGN §5.3): ioredis's defaults queue
+ * The cache's Redis connection, fail-fast by construction (docs/decisions/003-fail-open.md): ioredis's defaults queue
  * and retry commands for 10–70 s while Redis is down and wait forever when it is frozen. Here a
  * command either answers within `commandTimeout` or fails at once, and callers treat a failure as
  * "no cache" — never as an error of the request.

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { cacheKeys } from "./keys";
 
 /**
- * The generational tag store (DESIGN §5.2), the mechanism under every cached read.
+ * The generational tag store (docs/decisions/001-generational-tags.md), the mechanism under every cached read.
  *
  * Each tag has a token in Redis, a random value created when first needed. An entry is stored with
  * the tokens its load saw, and is valid only while every one of them is still the current token.

@@ -120,7 +120,7 @@ export const replies = pgTable(
   (t) => [index("replies_post_idx").on(t.postId, t.createdAt)],
 );
 
-/** Tags whose purge has not been confirmed yet (DESIGN §5.4); written in the mutation's transaction. */
+/** Tags whose purge has not been confirmed yet (docs/decisions/002-purge-outbox.md); written in the mutation's transaction. */
 export const cachePurgeOutbox = pgTable("cache_purge_outbox", {
   id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
   tags: text("tags").array().notNull(),

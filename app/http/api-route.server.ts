@@ -20,7 +20,7 @@ export interface ApiCall {
 type RouteHandler = (args: Pick<LoaderFunctionArgs, "request" | "params">) => Promise<Response>;
 
 /**
- * A JSON API resource route (DESIGN §7), exported as both `action` and `loader` (so GET gets its 405
+ * A JSON API resource route (docs/api.md), exported as both `action` and `loader` (so GET gets its 405
  * too): `export const action = apiRoute({ PATCH: ..., DELETE: ... }); export const loader = action;`.
  *
  * In this order: a method not listed gets 405 with `Allow`; anonymous callers get 401 before the

@@ -2,6 +2,7 @@ import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { remember } from "@epic-web/remember";
 import type { CacheEvents } from "~/cache/events";
 import type { CacheStatus } from "~/cache/read-log";
+import { percentiles } from "./percentiles";
 
 /**
  * Cache counters of this process, per query and per purge, for /metrics and the dashboards.
@@ -104,19 +105,6 @@ export function recordPurge(tagCount: number, ms: number, ok: boolean): void {
   purges.tags += tagCount;
   if (!ok) purges.failures += 1;
   purges.duration.record(Math.max(1, Math.round(ms * 1000)));
-}
-
-function percentiles(h: RecordableHistogram) {
-  const ms = (us: number) => Math.round(us) / 1000;
-  return h.count === 0
-    ? { count: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 }
-    : {
-        count: h.count,
-        p50Ms: ms(h.percentile(50)),
-        p95Ms: ms(h.percentile(95)),
-        p99Ms: ms(h.percentile(99)),
-        maxMs: ms(h.max),
-      };
 }
 
 /** A JSON-friendly copy of every counter. */

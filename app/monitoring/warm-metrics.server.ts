@@ -1,8 +1,9 @@
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { remember } from "@epic-web/remember";
+import { percentiles } from "./percentiles";
 
 /**
- * Warming counters of this process (DESIGN §6, §9): what it queued (producer side) and what its
+ * Warming counters of this process (docs/design.md#warming, #monitoring): what it queued (producer side) and what its
  * worker ran. The purge-to-warmed delay is a histogram in microseconds, like the cache's.
  */
 export interface WarmCounters {
@@ -53,20 +54,7 @@ export function resetWarmMetrics(): void {
 
 export function warmMetricsSnapshot() {
   const { delay, ...counts } = warmCounters();
-  const ms = (us: number) => Math.round(us) / 1000;
-  return {
-    ...counts,
-    delay:
-      delay.count === 0
-        ? { count: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 }
-        : {
-            count: delay.count,
-            p50Ms: ms(delay.percentile(50)),
-            p95Ms: ms(delay.percentile(95)),
-            p99Ms: ms(delay.percentile(99)),
-            maxMs: ms(delay.max),
-          },
-  };
+  return { ...counts, delay: percentiles(delay) };
 }
 
 /** The counters in Prometheus's text format (appended to the cache's on `/metrics`). */

@@ -14,7 +14,7 @@ import { findUserById } from "~/models/users.server";
 import * as value from "./schemas";
 
 /**
- * Every cached read of the app (DESIGN §5.1). Loaders read through these, the warming worker
+ * Every cached read of the app (docs/design.md#declared-queries). Loaders read through these, the warming worker
  * re-runs them by name, and the tags say which writes make them stale.
  *
  * Studio queries are user-scoped (only the author may see them: the load checks it, and the key

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 
 /**
- * Each Redis must evict (or not) as its role needs (DESIGN §6). The policy belongs to the server,
+ * Each Redis must evict (or not) as its role needs (docs/design.md#warming). The policy belongs to the server,
  * not to a database number, so one Redis cannot serve both roles unless it never evicts at all.
  * - The queue needs `noeviction`: an evicted job, lock or dedup key is lost work.
  * - The cache may evict anything (a lost token only makes entries misses, see tagged-store), and

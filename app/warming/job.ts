@@ -3,7 +3,7 @@ import { type Query, queryRegistry } from "~/cache/define-query.server";
 import type { ReadRef } from "./recent-reads.server";
 
 /**
- * The warming queue's jobs (DESIGN §6), shared by the app (which adds them) and the worker (which
+ * The warming queue's jobs (docs/design.md#warming), shared by the app (which adds them) and the worker (which
  * runs them). Data is checked with these schemas on both ends.
  */
 

@@ -10,7 +10,7 @@ import { resolveRead, WARM_JOB, type WarmJobData, warmQueueName } from "./job";
 import { encodeRead, type ReadRef, recentReads } from "./recent-reads.server";
 
 /**
- * The producer side of warming (DESIGN §6). A save must never wait on Redis (§5.3): the queue's
+ * The producer side of warming (docs/design.md#warming). A save must never wait on Redis (docs/decisions/003-fail-open.md): the queue's
  * connection is fail-fast like the cache's, a job is only added while it is ready, an add that
  * does not answer within ADD_TIMEOUT_MS is given up, and invalidate() does not await any of it.
  * A warming job that could not be queued costs the next reader one miss, nothing more.

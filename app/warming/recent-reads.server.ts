@@ -5,7 +5,7 @@ import { cacheKeys } from "~/cache/keys";
 import { stableKey } from "~/cache/query-cache.server";
 
 /**
- * What people read, kept so that warming repeats real reads (DESIGN §6), not everything:
+ * What people read, kept so that warming repeats real reads (docs/design.md#warming), not everything:
  * - per tag, the keys read under it in the last RECENT_WINDOW_MS (at most KEYS_PER_TAG, newest
  *   kept): a purge of the tag warms them;
  * - per minute, how often each key was read: the scheduler keeps the hottest ones warm.

@@ -2,7 +2,7 @@ import type { Queue } from "bullmq";
 import { WARM_HOTTEST_JOB, WARM_SCHEDULER_ID, type WarmHottestData } from "~/warming/job";
 
 /**
- * Scheduled warming (DESIGN §6): every `intervalMs`, a job finds the most read keys of the last
+ * Scheduled warming (docs/design.md#warming): every `intervalMs`, a job finds the most read keys of the last
  * minutes and queues a warming job for each, which refreshes the key unless it stays fresh for
  * 1.5 intervals more. Hot keys then never expire under a reader. One scheduler per queue, whatever
  * the number of workers: upserting it is idempotent. An interval of 0 removes it.

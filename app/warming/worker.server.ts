@@ -11,7 +11,7 @@ import { recentReads } from "./recent-reads.server";
 import "~/queries/index.server";
 
 /**
- * The warming worker (DESIGN §6): re-runs a declared query with force-fresh so that the next
+ * The warming worker (docs/design.md#warming): re-runs a declared query with force-fresh so that the next
  * reader hits. Idempotent (BullMQ delivers at least once): running a job twice loads twice, and
  * the cache's compare-and-set store keeps whichever load saw the latest tags.
  */

@@ -40,7 +40,7 @@ function observed(into: Observed): CacheEvents {
 }
 
 /**
- * The read path of DESIGN §5 (QueryCache) against the real Redis, with loads that are plain
+ * The read path (docs/design.md#the-read-path, QueryCache) against the real Redis, with loads that are plain
  * functions: hit, miss, stale, bypass, single flight, the cross-instance lock, refresh-ahead,
  * forced loads, schema checks and what is counted. Each test has a namespace and query of its own.
  */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../support/server-process";
 
 /**
- * The HTTP contract of the cache (DESIGN §7) on a real server process: X-Cache, X-Cache-Tags and
+ * The HTTP contract of the cache (docs/design.md#response-headers) on a real server process: X-Cache, X-Cache-Tags and
  * Server-Timing on cached GETs (documents and single-fetch data), X-Cache-Invalidate on writes,
  * and a write through the API always visible to the next read.
  */

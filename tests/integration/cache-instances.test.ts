@@ -7,7 +7,7 @@ import { TaggedStore } from "~/cache/tagged-store.server";
 
 /**
  * Two engines on one Redis, as two processes are: each has its own single-flight map, so only the
- * Redis lock keeps them from loading one missing key twice (DESIGN §5.2, "one load per key").
+ * Redis lock keeps them from loading one missing key twice (docs/design.md#the-read-path, "one load per key").
  */
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
 afterAll(() => redis.quit());

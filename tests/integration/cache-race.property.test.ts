@@ -5,7 +5,7 @@ import type { TagStore } from "~/cache/tagged-store.server";
 import { CI_RUNS, engineReader, newCoverage, noStaleRead, type ReaderFactory } from "../support/cache-histories";
 
 /**
- * The invariant of DESIGN §5.2 over random histories against a real Redis (see
+ * The invariant of docs/decisions/001-generational-tags.md over random histories against a real Redis (see
  * tests/support/cache-histories.ts): no read that starts after a write was acknowledged returns
  * data older than it, on either of two engines, through evictions, restarts and failing calls.
  *

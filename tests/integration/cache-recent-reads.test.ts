@@ -15,7 +15,7 @@ import {
 } from "~/warming/recent-reads.server";
 
 /**
- * What people read (DESIGN §6), as the warming worker finds it: the per-tag index of recent keys
+ * What people read (docs/design.md#warming), as the warming worker finds it: the per-tag index of recent keys
  * and the per-minute read counts, written to the real Redis and pruned as they are written.
  */
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

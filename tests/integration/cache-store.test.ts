@@ -5,7 +5,7 @@ import { cacheKeys } from "~/cache/keys";
 import { newToken, TaggedStore } from "~/cache/tagged-store.server";
 
 /**
- * The generational tag store (DESIGN §5.2) against the real Redis: its three Lua scripts, the key
+ * The generational tag store (docs/decisions/001-generational-tags.md) against the real Redis: its three Lua scripts, the key
  * layout, TTLs and the lock. Each test works in a namespace of its own.
  */
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

@@ -15,7 +15,7 @@ import { freePort } from "../support/server-process";
 import { type TestApp, testApp } from "../support/test-app";
 
 /**
- * The purge outbox's replay (DESIGN §5.4): a process that dies between its commit and its purge
+ * The purge outbox's replay (docs/decisions/002-purge-outbox.md): a process that dies between its commit and its purge
  * leaves the rows and the outbox row committed and Redis untouched; the relay purges those tags,
  * and only rows past their grace; rows older than any entry are dropped.
  */

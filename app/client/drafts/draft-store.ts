@@ -1,5 +1,5 @@
 /**
- * Unsaved scene text in localStorage, kept until the server confirms it (DESIGN §8). Keys are
+ * Unsaved scene text in localStorage, kept until the server confirms it (docs/design.md#optimistic-ui-and-drafts). Keys are
  * `quill:draft:<userId>:scene:<sceneId>`, so two people on one browser never see each other's
  * text; the `quill:cache:` entries of the loader cache are never touched. The storage is passed
  * in, so this is tested with a Map-backed fake.
