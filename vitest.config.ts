@@ -1,13 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-// Unit tests (pure code) and integration tests (real PGlite / Postgres / Redis). Browser tests are
-// Playwright's (tests/e2e). Two forks: this machine has two cores.
+// Two projects: `unit` (pure code, no build, no services) and `integration` (real PGlite /
+// Postgres / Redis; its global setup builds the app once, for the tests that start the real
+// server). A run that selects only unit tests (`npx vitest run tests/unit`) never builds. Browser
+// tests are Playwright's (tests/e2e). Two forks: this machine has two cores.
 export default defineConfig({
   resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
   test: {
-    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
-    // VITEST_BUILD=0 skips the build, for runs of tests that start no server (test:property, test:bugs).
-    globalSetup: process.env.VITEST_BUILD === "0" ? [] : ["tests/support/build-once.ts"],
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,
@@ -15,5 +14,17 @@ export default defineConfig({
     env: { LOG_LEVEL: "silent" },
     reporters: process.env.VITEST_JSON ? ["default", "json"] : ["default"],
     outputFile: process.env.VITEST_JSON ? { json: process.env.VITEST_JSON } : undefined,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          // VITEST_BUILD=0 skips the build, for runs of tests that start no server (test:property, test:bugs).
+          globalSetup: process.env.VITEST_BUILD === "0" ? [] : ["tests/support/build-once.ts"],
+        },
+      },
+    ],
   },
 });
