@@ -7,19 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheAvailability } from "~/cache/availability.server";
 import { invalidate } from "~/cache/invalidate.server";
 import { outboxBacklog } from "~/cache/outbox.server";
-import { disconnectCacheRedis } from "~/cache/redis.server";
 import { tags } from "~/cache/tags";
-import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
-import { seedDemo } from "~/db/seed.server";
 import type { SignedIn } from "~/models/actor";
-import { addChapter } from "~/models/chapters.server";
-import { addScene, updateScene } from "~/models/scenes.server";
-import { createStory, updateStory } from "~/models/stories.server";
-import { authenticate } from "~/models/users.server";
+import { updateScene } from "~/models/scenes.server";
 import { storyReading } from "~/queries/index.server";
-import { enableCache, waitFor } from "../support/cache";
+import { waitFor } from "../support/cache";
 import { freePort, redisServerAvailable } from "../support/server-process";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
+import { type TestApp, testApp } from "../support/test-app";
 
 /**
  * Redis dies (SIGKILL), freezes (SIGSTOP) or is cut off with its packets lost (a proxy that
@@ -37,7 +32,7 @@ describe.runIf(redisServerAvailable)("cache faults (a Redis of the test's own, b
   let proxy: TcpProxy;
   let dir: string;
   let redis: ChildProcess | undefined;
-  let handle: DatabaseHandle;
+  let app: TestApp | undefined;
   let alice: SignedIn;
   let storyId: number;
   let sceneId: number;
@@ -97,25 +92,17 @@ describe.runIf(redisServerAvailable)("cache faults (a Redis of the test's own, b
     port = await freePort();
     dir = mkdtempSync(path.join(os.tmpdir(), "redis-fault-"));
     await startRedis();
-    handle = await openDatabase({ memory: true });
-    setDatabase(handle);
-    await seedDemo(handle.db);
     proxy = await startTcpProxy(port);
-    await enableCache(handle, `redis://127.0.0.1:${proxy.port}`);
-    alice = (await authenticate({ email: "alice@example.com", password: "password" })) as SignedIn;
-    storyId = (await createStory(alice, { title: "Faults" })).value.id;
-    await updateStory(alice, storyId, { status: "published" });
-    const chapterId = (await addChapter(alice, storyId, { title: "One" })).value.id;
-    sceneId = (await addScene(alice, chapterId, { title: "S", content: "before" })).value.id;
+    app = await testApp({ redisUrl: `redis://127.0.0.1:${proxy.port}`, story: { title: "Faults", content: "before" } });
+    alice = app.users.alice;
+    ({ storyId, sceneId } = app.story);
   });
 
   afterAll(async () => {
     redis?.kill("SIGCONT");
     redis?.kill("SIGKILL");
-    await disconnectCacheRedis();
+    await app?.close();
     await proxy?.close();
-    setDatabase(undefined);
-    await handle?.close();
   });
 
   it("answers every read while Redis is killed, and shows the outage's writes once it is back", async () => {
