@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import net from "node:net";
 import { forget } from "@epic-web/remember";
 import { eq, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -29,6 +28,7 @@ import { resetWarmMetrics, warmCounters } from "~/monitoring/warm-metrics.server
 import { observeProcess } from "~/services.server";
 import { recentReads } from "~/warming/recent-reads.server";
 import { openSnapshotPglite } from "../support/pglite-snapshot";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 
 /**
  * When the cache may use Redis (availability), how purges reach it (invalidate, commitChange, the
@@ -43,56 +43,8 @@ const raw = new Redis(redisUrl);
 const namespaces: string[] = [];
 let handle: DatabaseHandle;
 
-/** A TCP proxy in front of Redis: `cut()` drops every connection and refuses new ones; `freeze()` stalls them. */
-class RedisProxy {
-  private server: net.Server | undefined;
-  private sockets = new Set<net.Socket>();
-  private frozen = false;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = net.createServer((client) => {
-      const server = net.connect(Number(upstream.port || 6379), upstream.hostname);
-      for (const socket of [client, server]) {
-        this.sockets.add(socket);
-        socket.on("error", () => {});
-        socket.on("close", () => {
-          this.sockets.delete(socket);
-          client.destroy();
-          server.destroy();
-        });
-        if (this.frozen) socket.pause();
-      }
-      client.pipe(server);
-      server.pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server?.listen(this.port, "127.0.0.1", resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  get url() {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-
-  freeze(): void {
-    this.frozen = true;
-    for (const socket of this.sockets) socket.pause();
-  }
-
-  thaw(): void {
-    this.frozen = false;
-    for (const socket of this.sockets) socket.resume();
-  }
-}
-
-const proxy = new RedisProxy();
+/** The cache's way to Redis, through which a test cuts (`stop()`) or freezes the connection. */
+let proxy: TcpProxy;
 
 // As in the app: warming, monitoring and the log observe the engine (the composition root wires them).
 const purges: CacheEventMap["purged"][] = [];
@@ -102,12 +54,12 @@ cacheEvents().on("purged", (event) => purges.push(event));
 beforeAll(async () => {
   handle = await openSnapshotPglite();
   setDatabase(handle);
-  await proxy.start();
+  proxy = await startTcpProxy(Number(upstream.port || 6379), upstream.hostname);
 });
 
 afterAll(async () => {
   await disconnectCacheRedis();
-  await proxy.cut();
+  await proxy.close();
   for (const namespace of namespaces) {
     const keys = await raw.keys(`qc:${namespace}:*`);
     if (keys.length > 0) await raw.del(...keys);
@@ -123,7 +75,7 @@ beforeEach(async () => {
   await disconnectCacheRedis();
   // A tracker of its own for each test (the process remembers one across module reloads).
   forget("cache.availability");
-  if (!proxy.port || !(await reachable())) await proxy.start();
+  await proxy.start();
   proxy.thaw();
   resetMetrics();
   resetWarmMetrics();
@@ -132,17 +84,6 @@ beforeEach(async () => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function reachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(proxy.port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 function newNamespace(): string {
   const namespace = `avail-${randomBytes(6).toString("hex")}`;
@@ -346,7 +287,7 @@ describe("when reads may use Redis", () => {
     expect(availability.state().breaker).toBe("half-open");
     const client = cacheRedis() as Redis;
     const closed = new Promise((resolve) => client.once("close", resolve));
-    await proxy.cut();
+    await proxy.stop();
     await closed;
     expect(availability.state()).toEqual({ breaker: "half-open", recovering: true });
   });
@@ -354,7 +295,7 @@ describe("when reads may use Redis", () => {
   it("opens the breaker at once when the connection is lost, and reads again after it is back and drained", async () => {
     await cacheOn();
     const availability = cacheAvailability();
-    await proxy.cut();
+    await proxy.stop();
     await until(() => availability.state().breaker === "open", "the breaker to open");
     expect(availability.state()).toEqual({ breaker: "open", recovering: true });
     expect(availability.forReads()).toBeUndefined();
@@ -625,7 +566,7 @@ describe("the cache's Redis connection", () => {
     const info = vi.spyOn(logger, "info");
     connectCacheRedis(proxy.url);
     await until(() => cacheRedisStatus().state === "ready", "ready");
-    await proxy.cut();
+    await proxy.stop();
     await until(() => cacheRedisStatus().state === "down", "down");
     await sleep(700); // several reconnection attempts, each closing again
     const status = cacheRedisStatus();
@@ -646,7 +587,7 @@ describe("the cache's Redis connection", () => {
     expect(backMessages()).toHaveLength(1);
     expect(backMessages()[0]).toEqual([{ redis: proxy.url }, "Redis is back: caching is on again"]);
     // A second outage warns again.
-    await proxy.cut();
+    await proxy.stop();
     await until(() => cacheRedisStatus().state === "down", "down again");
     expect(outageWarnings()).toHaveLength(2);
     await proxy.start();
@@ -666,7 +607,7 @@ describe("the cache's Redis connection", () => {
   });
 
   it("closes even a connection that never came up, and stops its retries", async () => {
-    await proxy.cut();
+    await proxy.stop();
     const client = connectCacheRedis(proxy.url);
     await until(() => cacheRedisStatus().state === "down", "down");
     await disconnectCacheRedis();
