@@ -4,6 +4,7 @@
 import { check } from "k6";
 import exec from "k6/execution";
 import http from "k6/http";
+import { Counter, Rate, Trend } from "k6/metrics";
 import { setTimeout } from "k6/timers";
 
 export const BASE_URL = (__ENV.BASE_URL || "http://127.0.0.1:3000").replace(/\/$/, "");
@@ -18,6 +19,32 @@ export interface Page {
   body: string;
   headers: Record<string, string>;
   url: string;
+}
+
+/** What the app's cache headers say (docs/caching.md): X-Cache on reads, the tags read, the tags purged. */
+const cacheHit = new Rate("cache_hit");
+const tagsRead = new Counter("tags_read");
+const tagsPurged = new Counter("tags_purged");
+const purgeWidth = new Trend("purge_width");
+
+/** `post:12` → `post`; `community:feed` → `community:feed` (a tag without an id is its own family). */
+export function tagFamily(tag: string): string {
+  return /:\d+$/.test(tag) ? tag.replace(/:\d+$/, "") : tag;
+}
+
+function recordCacheHeaders(res: { headers: Record<string, string> }, page: string, method: string) {
+  const xCache = res.headers["X-Cache"];
+  if (method === "GET" && xCache) {
+    cacheHit.add(xCache === "HIT", { page });
+    for (const tag of (res.headers["X-Cache-Tags"] || "").split(",")) {
+      if (tag.trim()) tagsRead.add(1, { family: tagFamily(tag.trim()) });
+    }
+  }
+  const purged = (res.headers["X-Cache-Invalidate"] || "").split(",").filter((t) => t.trim());
+  if (method !== "GET" && purged.length > 0) {
+    purgeWidth.add(purged.length, { page });
+    for (const tag of purged) tagsPurged.add(1, { family: tagFamily(tag.trim()) });
+  }
 }
 
 /** An awaited pause (k6/timers), `ms` ± half of it. */
@@ -42,6 +69,7 @@ export async function request(
     // A request whose point is a refusal (401, 403) counts as failed only when it is not refused.
     ...(expect ? { responseCallback: http.expectedStatuses(expect) } : {}),
   });
+  recordCacheHeaders(res, page, method);
   return {
     status: res.status,
     body: typeof res.body === "string" ? res.body : "",

@@ -1,5 +1,5 @@
 // handleSummary for every script: k6's summary data as JSON (plus which engine ran it) to
-// SUMMARY_PATH (default results/<script>-summary.json), and a short text on stdout. No remote
+// SUMMARY_PATH (default reports/load/<script>-summary.json), and a short text on stdout. No remote
 // jslib import: the Node runner has no network to fetch one.
 
 interface MetricData {
@@ -47,7 +47,7 @@ export function summaryText(data: SummaryData, script: string, engine: string): 
 
 export function summaryOutputs(data: SummaryData, script: string): Record<string, string> {
   const engine = __ENV.QUILL_LOAD_ENGINE || "k6";
-  const target = __ENV.SUMMARY_PATH || `results/${script}-summary.json`;
+  const target = __ENV.SUMMARY_PATH || `reports/load/${script}-summary.json`;
   return {
     stdout: summaryText(data, script, engine),
     [target]: JSON.stringify({ ...data, engine, script, baseUrl: __ENV.BASE_URL || "" }, null, 2),

@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+/**
+ * The app to load: the production build (`npm run build`; built first when missing) served by
+ * server/index.ts as its own process, on a fresh SEED_SCALE=large database (PGlite in a temp
+ * DATA_DIR, or the Postgres of DATABASE_URL), with its own redis-server (started by the server
+ * itself on a free port, see server/ensure-redis.ts) and its warming worker inline. The same
+ * approach as tests/support/server-process.ts, without importing test code.
+ *
+ * NODE_ENV stays unset: with NODE_ENV=production the session cookie is `Secure`, and neither k6
+ * nor the runner sends a Secure cookie back over plain http on loopback.
+ */
+export interface Target {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port")),
+      );
+    });
+  });
+}
+
+export interface TargetOptions {
+  cacheMode?: "on" | "off";
+  seedScale?: "small" | "large";
+  port?: number;
+  log?: (line: string) => void;
+  /** Rebuild even when build/ exists. */
+  build?: boolean;
+}
+
+export async function startTarget(options: TargetOptions = {}): Promise<Target> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (options.build || !existsSync("build/server/index.js")) {
+    log("load: building the app (npm run build)…");
+    const built = spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+    if (built.status !== 0) throw new Error("npm run build failed");
+  }
+  const port = options.port ?? (await freePort());
+  const redisPort = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "quill-load-"));
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    QUEUE_REDIS_URL: "",
+    SEED_SCALE: options.seedScale ?? "large",
+    SEED_DEMO: "1",
+    CACHE_MODE: options.cacheMode ?? "on",
+    LOG_LEVEL: process.env.LOAD_LOG_LEVEL ?? "warn",
+  };
+  const started = Date.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
+  child.stderr?.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let finished = false;
+  void exited.then(() => {
+    finished = true;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const ready = () =>
+    fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  const deadline = Date.now() + 240_000;
+  while (!finished && Date.now() < deadline && !(await ready())) await new Promise((r) => setTimeout(r, 250));
+  if (finished || Date.now() >= deadline) {
+    child.kill("SIGKILL");
+    throw new Error(`the app did not become ready at ${url}:\n${output.slice(-4000)}`);
+  }
+  log(
+    `load: app ready at ${url} (CACHE_MODE=${env.CACHE_MODE}, SEED_SCALE=${env.SEED_SCALE}, ` +
+      `${process.env.DATABASE_URL ? "Postgres" : "PGlite"}, Redis on ${redisPort}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return {
+    url,
+    child,
+    async stop() {
+      if (finished) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
