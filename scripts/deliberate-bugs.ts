@@ -28,8 +28,8 @@ export const bugs: Bug[] = [
     name: "lookup-no-compare",
     what: "lookup serves an entry without comparing its tokens",
     file: "app/cache/tagged-store.server.ts",
-    find: "return valid ? { payload: envelope.p, tokens, purged: false } : { payload: null, tokens, purged: true };",
-    replace: "return { payload: envelope.p, tokens, purged: !valid };",
+    find: "return valid ? { payload: entry.payload, tokens, purged: false } : { payload: null, tokens, purged: true };",
+    replace: "return { payload: entry.payload, tokens, purged: !valid };",
     tests: ["tests/integration/cache-race.property.test.ts"],
   },
   {

@@ -54,11 +54,19 @@ const UNLOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-interface Envelope {
-  /** Tokens the load saw, one per tag in tag order. */
-  k: string[];
-  /** The payload (the query's serialized value). */
-  p: string;
+/**
+ * An entry in Redis is one string: the tokens its load saw (comma-separated, in tag order), a
+ * newline, then the payload. A hit compares that first line with the current tokens as a string
+ * and hands the rest on: no envelope to parse (tokens are base64url: never a comma or a newline).
+ */
+export function encodeEntry(tokens: readonly string[], payload: string): string {
+  return `${tokens.join(",")}\n${payload}`;
+}
+
+/** An entry's first line (its tokens, comma-separated) and payload, or null when it is not one. */
+export function splitEntry(raw: string): { tokens: string; payload: string } | null {
+  const cut = raw.indexOf("\n");
+  return cut < 0 ? null : { tokens: raw.slice(0, cut), payload: raw.slice(cut + 1) };
 }
 
 /** The two scripts, defined once per connection (ioredis sends EVALSHA, and the script on NOSCRIPT). */
@@ -113,25 +121,24 @@ export class TaggedStore implements TagStore {
     this.keys = cacheKeys(namespace);
   }
 
-  /** Entry and tokens in one round trip; creates the tokens of tags that have none. */
+  /**
+   * Entry and tokens in one round trip. The common case is one plain MGET (atomic, like the script:
+   * the tokens are those of one instant); only when a tag has no token yet does the script run,
+   * creating the missing tokens.
+   */
   async lookup(key: string, tags: readonly string[]): Promise<Lookup> {
-    const reply = await this.scripts.taggedLookup(
-      1 + tags.length,
-      this.keys.entry(key),
-      ...tags.map(this.keys.token),
-      ...tags.map(() => newToken()),
-    );
+    const entryKey = this.keys.entry(key);
+    const tokenKeys = tags.map(this.keys.token);
+    let reply = (await this.redis.mget(entryKey, ...tokenKeys)) as (string | null)[];
+    if (reply.some((token, i) => i > 0 && token === null)) {
+      reply = await this.scripts.taggedLookup(1 + tags.length, entryKey, ...tokenKeys, ...tags.map(() => newToken()));
+    }
     const [raw, ...tokens] = reply as [string | null, ...string[]];
     if (raw === null || raw === undefined) return { payload: null, tokens, purged: false };
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(raw) as Envelope;
-    } catch {
-      return { payload: null, tokens, purged: false };
-    }
-    const valid =
-      Array.isArray(envelope.k) && envelope.k.length === tokens.length && envelope.k.every((t, i) => t === tokens[i]);
-    return valid ? { payload: envelope.p, tokens, purged: false } : { payload: null, tokens, purged: true };
+    const entry = splitEntry(raw);
+    if (!entry) return { payload: null, tokens, purged: false }; // not an entry of ours
+    const valid = entry.tokens === tokens.join(",");
+    return valid ? { payload: entry.payload, tokens, purged: false } : { payload: null, tokens, purged: true };
   }
 
   /**
@@ -139,12 +146,11 @@ export class TaggedStore implements TagStore {
    * Returns false for a refused (stale) fill.
    */
   async store(key: string, tags: readonly string[], tokens: readonly string[], payload: string, ttlMs: number) {
-    const envelope: Envelope = { k: [...tokens], p: payload };
     const stored = await this.scripts.taggedStore(
       1 + tags.length,
       this.keys.entry(key),
       ...tags.map(this.keys.token),
-      JSON.stringify(envelope),
+      encodeEntry(tokens, payload),
       Math.max(1, Math.round(ttlMs)),
       ...tokens,
     );

@@ -14,7 +14,7 @@ import {
   stableKey,
 } from "~/cache/query-cache.server";
 import { ReadLog } from "~/cache/read-log";
-import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
+import { splitEntry, TaggedStore, type TagStore } from "~/cache/tagged-store.server";
 import { metricsSnapshot, observeCache, type QueryCounters, queryCounters } from "~/monitoring/cache-metrics.server";
 
 /** What a test engine's event bus said, in the shapes the tests compare; monitoring counts it too. */
@@ -383,8 +383,8 @@ describe("stale-while-revalidate and refresh-ahead", () => {
       const before = Date.now();
       await engine.read(spec, { n: 1 }, { forceFresh: true });
       const after = Date.now();
-      const envelope = JSON.parse((await redis.get(entryKey({ n: 1 }))) as string) as { p: string };
-      const { v, f } = JSON.parse(envelope.p) as { v: number; f: number };
+      const entry = splitEntry((await redis.get(entryKey({ n: 1 }))) as string);
+      const { v, f } = JSON.parse(entry?.payload ?? "") as { v: number; f: number };
       expect(v).toBe(1);
       expect(f).toBeGreaterThanOrEqual(before + 90_000);
       expect(f).toBeLessThanOrEqual(after + 110_000);
@@ -402,8 +402,8 @@ describe("time boundaries (the clock stopped)", () => {
   it("serves an entry as fresh until its fresh time, and as stale from that very millisecond", async () => {
     const { engine, spec, entryKey } = setup();
     await engine.read(spec, { n: 1 });
-    const envelope = JSON.parse((await redis.get(entryKey({ n: 1 }))) as string) as { p: string };
-    const { f } = JSON.parse(envelope.p) as { f: number };
+    const entry = splitEntry((await redis.get(entryKey({ n: 1 }))) as string);
+    const { f } = JSON.parse(entry?.payload ?? "") as { f: number };
     vi.useFakeTimers({ toFake: ["Date"], now: f - 1 });
     try {
       expect((await engine.read(spec, { n: 1 })).status).toBe("hit");

@@ -64,8 +64,8 @@ describe("tagged store (real Redis)", () => {
     const { store, keys } = fresh();
     const { tokens } = await store.lookup("k", ["a", "b"]);
     expect(await store.store("k", ["a", "b"], tokens, "payload-1", 1500.4)).toBe(true);
-    const raw = JSON.parse((await redis.get(keys.entry("k"))) as string);
-    expect(raw).toEqual({ k: tokens, p: "payload-1" });
+    // One string: the tokens the load saw, a newline, the payload (no envelope to parse on a hit).
+    expect(await redis.get(keys.entry("k"))).toBe(`${tokens.join(",")}\npayload-1`);
     const ttl = await redis.pttl(keys.entry("k"));
     expect(ttl).toBeGreaterThan(1000);
     expect(ttl).toBeLessThanOrEqual(1500);
@@ -118,14 +118,37 @@ describe("tagged store (real Redis)", () => {
     expect(await store.lookup("k", ["a"])).toMatchObject({ payload: null, purged: true });
   });
 
-  it("treats what is not an envelope as absent or purged, never as a value", async () => {
+  it("treats what is not an entry of ours as absent, and other tokens as purged, never as a value", async () => {
     const { store, keys } = fresh();
-    await redis.set(keys.entry("garbage"), "not json {");
+    await redis.set(keys.entry("garbage"), "not an entry {");
     expect(await store.lookup("garbage", ["a"])).toMatchObject({ payload: null, purged: false });
     await redis.set(keys.entry("number"), "42");
-    expect(await store.lookup("number", ["a"])).toMatchObject({ payload: null, purged: true });
-    await redis.set(keys.entry("no-tokens"), JSON.stringify({ p: "v" }));
+    expect(await store.lookup("number", ["a"])).toMatchObject({ payload: null, purged: false });
+    // The JSON envelope of earlier versions: a miss, refilled in today's format.
+    const { tokens } = await store.lookup("old", ["a"]);
+    await redis.set(keys.entry("old"), JSON.stringify({ k: tokens, p: "v" }));
+    expect(await store.lookup("old", ["a"])).toMatchObject({ payload: null, purged: false });
+    await redis.set(keys.entry("other-tokens"), "someone-else\nv");
+    expect(await store.lookup("other-tokens", ["a"])).toMatchObject({ payload: null, purged: true });
+    await redis.set(keys.entry("no-tokens"), "\nv");
     expect(await store.lookup("no-tokens", ["a"])).toMatchObject({ payload: null, purged: true });
+  });
+
+  it("reads entry and tokens with one plain MGET when every token exists, and runs the script only to create one", async () => {
+    const { store, keys } = fresh();
+    await store.lookup("k", ["a", "b"]); // creates both tokens (the script)
+    const commands: string[] = [];
+    const monitor = await redis.duplicate().monitor();
+    // Only this test's commands (other test files share the Redis): those naming this entry.
+    monitor.on("monitor", (_time, args: string[]) => {
+      if (args.includes(keys.entry("k"))) commands.push(String(args[0]).toLowerCase());
+    });
+    await store.lookup("k", ["a", "b"]);
+    await store.lookup("k", ["a", "b", "c"]); // c has no token yet
+    await new Promise((r) => setTimeout(r, 50));
+    monitor.disconnect();
+    const ours = commands.filter((c) => c === "mget" || c === "evalsha" || c === "eval");
+    expect(ours).toEqual(["mget", "mget", "evalsha"]);
   });
 
   it("purges by deleting tokens only, and does nothing for no tags", async () => {

@@ -5,6 +5,7 @@ import { defineQuery } from "~/cache/define-query.server";
 import { invalidate } from "~/cache/invalidate.server";
 import { stableKey } from "~/cache/query-cache.server";
 import { ReadLog } from "~/cache/read-log";
+import { splitEntry } from "~/cache/tagged-store.server";
 import { tags } from "~/cache/tags";
 import type { SignedIn } from "~/models/actor";
 import { ForbiddenError } from "~/models/errors";
@@ -97,9 +98,9 @@ describe("reads through the tagged cache (real Redis, real database)", () => {
   it("treats a cached value of the wrong shape as a miss, not a crash", async () => {
     await storyReading.read({ storyId });
     const key = `qc:${namespace}:e:story.reading:${stableKey({ storyId })}`;
-    const envelope = JSON.parse((await raw.get(key)) as string) as { k: string[]; p: string };
-    envelope.p = JSON.stringify({ v: { story: "not a story" }, f: Date.now() + 60_000 });
-    await raw.set(key, JSON.stringify(envelope), "PX", 60_000);
+    const entry = splitEntry((await raw.get(key)) as string);
+    const wrong = JSON.stringify({ v: { story: "not a story" }, f: Date.now() + 60_000 });
+    await raw.set(key, `${entry?.tokens}\n${wrong}`, "PX", 60_000);
     const before = metricsSnapshot().queries["story.reading"]?.schemaMismatches ?? 0;
     const read = await storyReading.read({ storyId });
     expect(read.status).toBe("miss");
