@@ -45,6 +45,8 @@ export interface LoadRunOptions {
   id?: string;
   outDir?: string;
   quiet?: boolean;
+  /** The app to load (else BASE_URL, else one started for this run). */
+  baseUrl?: string;
 }
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
@@ -62,7 +64,7 @@ export async function loadRun(options: LoadRunOptions): Promise<{ exitCode: numb
   if (options.engine === "k6" && !k6) throw new Error("--engine k6: no k6 on the PATH and no K6_BIN");
 
   let target: Target | undefined;
-  let baseUrl = process.env.BASE_URL;
+  let baseUrl = options.baseUrl ?? process.env.BASE_URL;
   if (!baseUrl) {
     target = await startTarget({ cacheMode });
     baseUrl = target.url;

@@ -125,8 +125,10 @@ export const PAGE_GROUPS: Record<string, [number, number]> = {
   api_scene: [800, 2000],
 };
 
+/** LATENCY_THRESHOLDS=off drops them (CI: on a shared 2-core machine only correctness must hold). */
 export function pageThresholds(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
+  if (__ENV.LATENCY_THRESHOLDS === "off") return out;
   for (const [page, [p95, p99]] of Object.entries(PAGE_GROUPS)) {
     out[`http_req_duration{page:${page}}`] = [`p(95)<${p95}`, `p(99)<${p99}`];
   }
