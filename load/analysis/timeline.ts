@@ -20,6 +20,14 @@ export interface Bucket {
   stale: number;
 }
 
+export interface PageStats {
+  page: string;
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
 export interface TagCounts {
   purged: Record<string, number>;
   read: Record<string, number>;
@@ -44,6 +52,7 @@ function quantile(sorted: number[], q: number): number {
 export class TimelineBuilder {
   private readonly points: { time: number; metric: string; value: number; tags: Record<string, string> }[] = [];
   readonly tags: TagCounts = { purged: {}, read: {}, writes: 0, purgedTags: 0 };
+  private readonly byPage = new Map<string, number[]>();
 
   add(line: string) {
     if (!line.startsWith("{")) return;
@@ -62,9 +71,28 @@ export class TimelineBuilder {
       return;
     }
     if (p.metric === "purge_width") this.tags.writes += 1;
+    if (p.metric === "http_req_duration" && tags.page) {
+      const list = this.byPage.get(tags.page) ?? [];
+      list.push(p.data.value);
+      this.byPage.set(tags.page, list);
+    }
     if (["http_req_duration", "http_req_failed", "cache_hit", "vus", "stale_reads"].includes(p.metric)) {
       this.points.push({ time: Date.parse(p.data.time), metric: p.metric, value: p.data.value, tags });
     }
+  }
+
+  /** p50/p95/p99 of each page group (the `page` tag), whatever thresholds the script set. */
+  pages(): PageStats[] {
+    return [...this.byPage].map(([page, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return {
+        page,
+        count: sorted.length,
+        p50: quantile(sorted, 0.5),
+        p95: quantile(sorted, 0.95),
+        p99: quantile(sorted, 0.99),
+      };
+    });
   }
 
   build(maxBuckets = 120): { bucketSeconds: number; buckets: Bucket[] } {
@@ -122,5 +150,5 @@ export async function timelineOf(file: string) {
     const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
     for await (const line of lines) builder.add(line);
   }
-  return { ...builder.build(), tags: builder.tags };
+  return { ...builder.build(), tags: builder.tags, pages: builder.pages() };
 }
