@@ -11,7 +11,9 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    env: { LOG_LEVEL: "silent" },
+    // No L1 in the in-process tests: they watch the Redis entry itself (plant, evict, freeze). The
+    // L1 is tested on engines built with one, in the property test, and in every server process.
+    env: { LOG_LEVEL: "silent", CACHE_L1_MB: "0" },
     reporters: process.env.VITEST_JSON ? ["default", "json"] : ["default"],
     outputFile: process.env.VITEST_JSON ? { json: process.env.VITEST_JSON } : undefined,
     projects: [

@@ -21,6 +21,6 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    env: { LOG_LEVEL: "silent" },
+    env: { LOG_LEVEL: "silent", CACHE_L1_MB: "0" },
   },
 });

@@ -32,6 +32,7 @@ const Environment = z
       .optional(),
     SESSION_SECRET: z.string().optional(),
     CACHE_MODE: z.enum(["on", "off"]).default("on"),
+    CACHE_L1_MB: z.coerce.number().int().min(0).max(4096).default(64),
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     SEED_DEMO: z.enum(["0", "1", "true", "false"]).optional(),
     SEED_SCALE: z.enum(["small", "large"]).default("small"),
@@ -95,6 +96,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     /** Newest first: the first signs, all of them verify (rotation). */
     sessionSecrets: secrets.length > 0 ? secrets : ["dev-only-secret-not-for-production"],
     cacheMode: e.CACHE_MODE,
+    /** The in-process L1's bound in bytes (0: no L1). */
+    cacheL1Bytes: e.CACHE_L1_MB * 1024 * 1024,
     seedDemo: e.SEED_DEMO === undefined ? e.NODE_ENV !== "production" : e.SEED_DEMO === "1" || e.SEED_DEMO === "true",
     seedScale: e.SEED_SCALE,
     /** `inline`: the web server runs the warming worker and the outbox relay too (the default). */

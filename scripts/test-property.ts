@@ -1,19 +1,26 @@
-// `npm run test:property [-- --runs 20000] [--seed N --path P]`: the cache's no-stale-read property
+// `npm run test:property [-- --runs 20000] [--l1] [--seed N --path P]`: the cache's no-stale-read property
 // (tests/support/cache-histories.ts) over many more histories than CI runs, against the Redis at
-// REDIS_URL, with a progress line. A failure prints the history and the seed and path that replay it.
+// REDIS_URL, with a progress line; `--l1` gives each engine an in-process L1. A failure prints the history and the seed and path that replay it.
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { Redis } from "ioredis";
-import { noStaleRead } from "../tests/support/cache-histories";
+import { engineReader, engineWithL1Reader, noStaleRead } from "../tests/support/cache-histories";
 
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "20000" }, seed: { type: "string" }, path: { type: "string" } },
+  options: {
+    runs: { type: "string", default: "20000" },
+    seed: { type: "string" },
+    path: { type: "string" },
+    l1: { type: "boolean", default: false },
+  },
 });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
 const started = performance.now();
-const check = (parameters: fc.Parameters<unknown>) => fc.check(noStaleRead(redis), parameters);
+const counted = { l1Hits: 0 };
+const reader = values.l1 ? engineWithL1Reader(counted) : engineReader;
+const check = (parameters: fc.Parameters<unknown>) => fc.check(noStaleRead(redis, reader), parameters);
 
 let outcome: Awaited<ReturnType<typeof check>>;
 if (values.seed !== undefined) {
@@ -44,4 +51,6 @@ if (outcome.failed) {
   console.error(`\nReplay: npm run test:property -- --seed ${outcome.seed} --path ${outcome.counterexamplePath}`);
   process.exit(1);
 }
-console.log(`ok: ${runs} histories in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `ok: ${runs} histories in ${((performance.now() - started) / 1000).toFixed(1)} s${values.l1 ? `, ${counted.l1Hits} L1 hits` : ""}`,
+);

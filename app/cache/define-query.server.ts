@@ -1,8 +1,10 @@
 import { remember } from "@epic-web/remember";
 import type { z } from "zod";
+import { config } from "~/config.server";
 import { type Duration, toMs } from "~/lib/duration";
 import { cacheAvailability } from "./availability.server";
 import { cacheEvents } from "./events";
+import { L1Cache } from "./l1";
 import { MAX_ENTRY_LIFETIME_MS } from "./outbox.server";
 import { QueryCache, type QuerySpec, type ReadOptions, type ReadResult } from "./query-cache.server";
 
@@ -49,6 +51,7 @@ export function processQueryCache(): QueryCache {
         store: () => cacheAvailability().forReads(),
         reportRedis: (ok) => cacheAvailability().report(ok),
         events: cacheEvents(),
+        l1: config().cacheL1Bytes > 0 ? new L1Cache(config().cacheL1Bytes) : undefined,
       }),
   );
 }

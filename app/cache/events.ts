@@ -10,6 +10,8 @@ import type { CacheStatus } from "./read-log";
 export interface CacheEventMap {
   /** A reader's lookup reached Redis (not the worker's own reads): the reads warming repeats. */
   read: { query: string; args: unknown; userId?: number; tags: readonly string[] };
+  /** A hit served from the in-process L1 (after its tokens were checked); also a `served` hit. */
+  l1Hit: { query: string };
   /** Every read's outcome, Redis reached or not. */
   served: { query: string; status: CacheStatus; ms: number };
   /** A load from the database (misses, refreshes, bypasses; shared loads count once). */

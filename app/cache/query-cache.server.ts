@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { type CacheEvents, cacheEvents } from "./events";
+import type { L1Cache } from "./l1";
 import type { CacheStatus, ReadLog } from "./read-log";
 import type { Lookup, TagStore } from "./tagged-store.server";
 
@@ -48,6 +49,8 @@ export interface CacheEngineOptions {
   peerWaitMs?: number;
   /** Where reads, loads and failures are told (events.ts); the process's bus unless given. */
   events?: CacheEvents;
+  /** An in-process first level (l1.ts); used only with a store that can read tokens alone. */
+  l1?: L1Cache;
 }
 
 /** One fill: what to load, where to store it, and the tokens captured before the load. */
@@ -118,6 +121,29 @@ export class QueryCache {
       return finish("bypass", loaded.value, 0, loaded.dbMs);
     }
 
+    if (this.options.l1 && store.tokens && !options.forceFresh) {
+      const near = this.options.l1.get(key);
+      if (near && Date.now() < near.freshUntil - (options.refreshAheadMs ?? 0)) {
+        const checkStarted = performance.now();
+        let current: (string | null)[];
+        try {
+          current = await store.tokens(tags);
+          this.options.reportRedis?.(true);
+        } catch (error) {
+          this.redisFailed(spec.name, error, "lookup");
+          const loaded = await this.load(spec, args, context);
+          return finish("bypass", loaded.value, elapsed(checkStarted) - loaded.dbMs, loaded.dbMs);
+        }
+        if (current.join(",") === near.tokens && current.every((token) => token !== null)) {
+          if (options.track !== false)
+            this.events.emit("read", { query: spec.name, args, userId: options.userId, tags });
+          this.events.emit("l1Hit", { query: spec.name });
+          return finish("hit", near.value as V, elapsed(checkStarted), 0);
+        }
+        this.options.l1.delete(key); // a tag was purged (or its token evicted) since: Redis decides
+      }
+    }
+
     const lookupStarted = performance.now();
     let lookup: Lookup;
     try {
@@ -136,6 +162,7 @@ export class QueryCache {
     if (lookup.payload !== null && !options.forceFresh) {
       const entry = this.decode(spec, lookup.payload);
       if (entry && Date.now() < entry.freshUntil - (options.refreshAheadMs ?? 0)) {
+        this.options.l1?.set(key, { ...entry, tokens: lookup.tokens.join(",") }, lookup.payload.length);
         return finish("hit", entry.value, cacheMs, 0);
       }
       if (entry && options.refreshAheadMs === undefined) {
@@ -224,10 +251,13 @@ export class QueryCache {
     try {
       const loaded = await this.load(spec, args, context);
       const freshMs = jitter(spec.freshMs);
-      const payload = JSON.stringify({ v: loaded.value, f: Date.now() + freshMs });
+      const freshUntil = Date.now() + freshMs;
+      const payload = JSON.stringify({ v: loaded.value, f: freshUntil });
       try {
         const stored = await store.store(key, tags, tokens, payload, freshMs + spec.staleMs);
         if (!stored) this.events.emit("fillRejected", { query: spec.name });
+        // Only what Redis took, under the tokens it took it with: the L1 never knows better.
+        else this.options.l1?.set(key, { value: loaded.value, freshUntil, tokens: tokens.join(",") }, payload.length);
       } catch (error) {
         this.redisFailed(spec.name, error, "store");
       }

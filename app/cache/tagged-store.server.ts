@@ -96,6 +96,8 @@ export function newToken(): string {
 /** What the read path needs of a store (a test can put gates in front of each call). */
 export interface TagStore {
   lookup(key: string, tags: readonly string[]): Promise<Lookup>;
+  /** The current token of each tag (null where it has none), without the entry: the L1's check. */
+  tokens?(tags: readonly string[]): Promise<(string | null)[]>;
   store(
     key: string,
     tags: readonly string[],
@@ -139,6 +141,10 @@ export class TaggedStore implements TagStore {
     if (!entry) return { payload: null, tokens, purged: false }; // not an entry of ours
     const valid = entry.tokens === tokens.join(",");
     return valid ? { payload: entry.payload, tokens, purged: false } : { payload: null, tokens, purged: true };
+  }
+
+  async tokens(tags: readonly string[]): Promise<(string | null)[]> {
+    return tags.length === 0 ? [] : await this.redis.mget(...tags.map(this.keys.token));
   }
 
   /**

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { defineQuery, processQueryCache, queryRegistry } from "~/cache/define-query.server";
 import { CacheEvents, cacheEvents } from "~/cache/events";
 import { cacheKeys } from "~/cache/keys";
+import { L1Cache } from "~/cache/l1";
 import { MAX_ENTRY_LIFETIME_MS } from "~/cache/outbox.server";
 import {
   type CacheEngineOptions,
@@ -122,16 +123,18 @@ function setup(
 }
 
 /** Delegates to a real store, with the calls named in `faults` failing like a lost Redis. */
+type StoreCalls = Required<TagStore>;
 function faulty(store: TagStore, faults: Partial<Record<keyof TagStore, () => boolean>>, calls: string[] = []) {
   const wrap =
-    <K extends keyof TagStore>(name: K) =>
-    (...args: Parameters<TagStore[K]>) => {
+    <K extends keyof StoreCalls>(name: K) =>
+    (...args: Parameters<StoreCalls[K]>) => {
       calls.push(name);
       if (faults[name]?.()) return Promise.reject(new Error(`${name} failed`));
-      return (store[name] as (...a: Parameters<TagStore[K]>) => ReturnType<TagStore[K]>)(...args);
+      return (store[name] as (...a: Parameters<StoreCalls[K]>) => ReturnType<StoreCalls[K]>)(...args);
     };
   const wrapped: TagStore = {
     lookup: wrap("lookup"),
+    tokens: wrap("tokens"),
     store: wrap("store"),
     purge: wrap("purge"),
     tryLock: wrap("tryLock"),
@@ -683,6 +686,96 @@ describe("single flight and the lock", () => {
     expect(counters().rejectedFills).toBe(1);
     db.delayMs = 0;
     expect((await engine.read(spec, { n: 1 })).status).toBe("miss");
+  });
+});
+
+describe("the in-process L1", () => {
+  it("serves a repeated read from memory after one token check, with no payload from Redis", async () => {
+    const calls: string[] = [];
+    const { spec, db, store } = setup();
+    const engine = new QueryCache({ store: () => faulty(store, {}, calls), l1: new L1Cache(1 << 20) });
+    expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "miss", value: 1 });
+    db.value = 2; // the database moved on without a purge: the cache may still serve 1
+    expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "hit", value: 1, dbMs: 0 });
+    expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "hit", value: 1 });
+    expect(calls).toEqual(["lookup", "tryLock", "store", "unlock", "tokens", "tokens"]);
+    expect(db.loads).toBe(1);
+  });
+
+  it("never serves a value whose tag was purged, by any process, or whose token was evicted", async () => {
+    const { spec, db, store } = setup();
+    const engine = new QueryCache({ store: () => store, l1: new L1Cache(1 << 20) });
+    await engine.read(spec, { n: 1 });
+    expect((await engine.read(spec, { n: 1 })).status).toBe("hit");
+    db.value = 2;
+    await new TaggedStore(redis, store.namespace).purge(["t:1"]); // another instance's purge
+    expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "miss", value: 2 });
+    expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "hit", value: 2 });
+    db.value = 3;
+    await store.evictToken("t:1");
+    expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "miss", value: 3 });
+  });
+
+  it("fills only what Redis took: a fill refused by compare-and-set stays out of it", async () => {
+    const { spec, db, store } = setup();
+    let purgeDuringLoad = true;
+    spec.load = async () => {
+      db.loads += 1;
+      const value = db.value;
+      if (purgeDuringLoad) {
+        purgeDuringLoad = false;
+        await store.purge(["t:1"]);
+      }
+      return value;
+    };
+    const engine = new QueryCache({ store: () => store, l1: new L1Cache(1 << 20) });
+    expect((await engine.read(spec, { n: 1 })).status).toBe("miss"); // its fill was refused
+    db.value = 2;
+    expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "miss", value: 2 });
+  });
+
+  it("is skipped by forced loads and by refresh-ahead near the end of the fresh time", async () => {
+    const { spec, db, store } = setup({ freshMs: 1000 });
+    const engine = new QueryCache({ store: () => store, l1: new L1Cache(1 << 20) });
+    await engine.read(spec, { n: 1 });
+    db.value = 2;
+    expect(await engine.read(spec, { n: 1 }, { forceFresh: true })).toMatchObject({ status: "miss", value: 2 });
+    expect(await engine.read(spec, { n: 1 }, { refreshAheadMs: 5000 })).toMatchObject({ status: "miss", value: 2 });
+  });
+
+  it("keeps users apart: a user-scoped value is one user's entry", async () => {
+    const { spec, store } = setup({ scope: "user", load: async (_args, { userId }) => userId ?? 0 });
+    const engine = new QueryCache({ store: () => store, l1: new L1Cache(1 << 20) });
+    expect((await engine.read(spec, { n: 1 }, { userId: 7 })).value).toBe(7);
+    expect((await engine.read(spec, { n: 1 }, { userId: 7 })).status).toBe("hit");
+    expect(await engine.read(spec, { n: 1 }, { userId: 8 })).toMatchObject({ status: "miss", value: 8 });
+  });
+
+  it("bypasses, and reports Redis, when the token check fails", async () => {
+    const { spec, db, store } = setup();
+    let failing = false;
+    const reports: boolean[] = [];
+    const engine = new QueryCache({
+      store: () => faulty(store, { tokens: () => failing }),
+      reportRedis: (ok) => reports.push(ok),
+      l1: new L1Cache(1 << 20),
+    });
+    await engine.read(spec, { n: 1 });
+    failing = true;
+    expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "bypass", value: 1 });
+    expect(reports.at(-1)).toBe(false);
+    expect(db.loads).toBe(2);
+  });
+
+  it("is bounded in bytes: the least recently used entry goes first", () => {
+    const l1 = new L1Cache(100);
+    l1.set("a", { value: "a", freshUntil: 0, tokens: "" }, 60);
+    l1.set("b", { value: "b", freshUntil: 0, tokens: "" }, 30);
+    l1.get("a");
+    l1.set("c", { value: "c", freshUntil: 0, tokens: "" }, 30);
+    expect([l1.get("a"), l1.get("b"), l1.get("c")].map((e) => e?.value)).toEqual(["a", undefined, "c"]);
+    l1.set("huge", { value: "huge", freshUntil: 0, tokens: "" }, 1000);
+    expect(l1.get("huge")).toBeUndefined();
   });
 });
 

@@ -2,7 +2,14 @@ import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import type { TagStore } from "~/cache/tagged-store.server";
-import { CI_RUNS, engineReader, newCoverage, noStaleRead, type ReaderFactory } from "../support/cache-histories";
+import {
+  CI_RUNS,
+  engineReader,
+  engineWithL1Reader,
+  newCoverage,
+  noStaleRead,
+  type ReaderFactory,
+} from "../support/cache-histories";
 
 /**
  * The invariant of docs/decisions/001-generational-tags.md over random histories against a real Redis (see
@@ -48,6 +55,22 @@ const trustsPurgedEntries: ReaderFactory = (store) => {
   return engineReader(lenient);
 };
 
+/** An L1 whose token check reads tokens remembered from earlier (a lagging replica, a memo). */
+const l1WithStaleTokenCheck: ReaderFactory = (store) => {
+  const remembered = new Map<string, (string | null)[]>();
+  return engineWithL1Reader({ l1Hits: 0 })({
+    ...store,
+    async tokens(tags) {
+      const key = tags.join(",");
+      const known = remembered.get(key);
+      if (known) return known;
+      const current = await (store.tokens as NonNullable<TagStore["tokens"]>)(tags);
+      remembered.set(key, current);
+      return current;
+    },
+  });
+};
+
 describe("no stale read after an acknowledged write (property, real Redis)", () => {
   it(`holds for the engine's read path over ${CI_RUNS} random histories`, async () => {
     const coverage = newCoverage();
@@ -71,9 +94,26 @@ describe("no stale read after an acknowledged write (property, real Redis)", () 
     console.log(`property coverage over ${CI_RUNS} histories: ${JSON.stringify(coverage)}`);
   }, 120_000);
 
+  it(`holds with an in-process L1 in each engine over ${CI_RUNS} random histories`, async () => {
+    const coverage = newCoverage();
+    const counted = { l1Hits: 0 };
+    const outcome = await fc.check(noStaleRead(redis, engineWithL1Reader(counted), coverage), {
+      numRuns: CI_RUNS,
+      seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined,
+      path: process.env.PROPERTY_PATH,
+    });
+    if (outcome.failed) throw new Error(fc.defaultReportMessage(outcome));
+    expect(counted.l1Hits).toBeGreaterThan(0);
+    expect(coverage.statuses.hit).toBeGreaterThan(counted.l1Hits / 2);
+    console.log(
+      `L1 property over ${CI_RUNS} histories: ${counted.l1Hits} L1 hits, ${JSON.stringify(coverage.statuses)}`,
+    );
+  }, 120_000);
+
   for (const [what, reader] of [
     ["a read path that captures the tokens after the load", capturesTokensAfterLoad],
     ["an engine whose lookup serves entries without comparing tokens", trustsPurgedEntries],
+    ["an L1 whose token check reads remembered tokens", l1WithStaleTokenCheck],
   ] as const) {
     it(`catches ${what} within the same budget`, async () => {
       const outcome = await fc.check(noStaleRead(redis, reader), { numRuns: CI_RUNS, endOnFailure: true });

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { CacheEvents } from "~/cache/events";
 import { cacheKeys } from "~/cache/keys";
+import { L1Cache } from "~/cache/l1";
 import { QueryCache, type QuerySpec, type ReadOptions } from "~/cache/query-cache.server";
 import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
 
@@ -102,6 +104,26 @@ export const engineReader: ReaderFactory = (store) => {
   return { read: (spec, args, options) => engine.read(spec, args, options) };
 };
 
+/** The engine with an in-process L1 (each client its own, as each process has); counts its hits. */
+export function engineWithL1Reader(counted: { l1Hits: number }): ReaderFactory {
+  return (store) => {
+    const events = new CacheEvents((error) => {
+      throw error;
+    });
+    events.on("l1Hit", () => {
+      counted.l1Hits += 1;
+    });
+    const engine = new QueryCache({
+      store: () => store,
+      peerWaitMs: 30,
+      lockMs: 2000,
+      l1: new L1Cache(1 << 20),
+      events,
+    });
+    return { read: (spec, args, options) => engine.read(spec, args, options) };
+  };
+}
+
 /**
  * What the histories exercised, summed over runs: read statuses, lock refusals (another engine
  * held the key), refused fills (a purge won the race), injected failures. A test asserts each
@@ -171,6 +193,7 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
         touchedEntries.add(keys.entry(key));
         return gate(`lookup ${key}`, () => real.lookup(key, tags), true);
       },
+      tokens: (tags) => gate(`tokens ${tags.join(",")}`, () => real.tokens(tags), true),
       store: async (key, tags, tokens, payload, ttl) => {
         const stored = await gate(`store ${key}`, () => real.store(key, tags, tokens, payload, ttl), true);
         if (!stored) coverage.fillsRefused += 1;

@@ -79,7 +79,16 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "quill-server-"));
   const { child, output, exited } = spawnScript(
     "server/index.ts",
-    { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "info", ...env },
+    // The app's own default L1 (the in-process tests run without one: vitest.config.ts).
+    {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      DATABASE_URL: "",
+      LOG_LEVEL: "info",
+      CACHE_L1_MB: "64",
+      ...env,
+    },
     args,
   );
   const url = `http://127.0.0.1:${port}`;
