@@ -14,7 +14,7 @@ function asset(file: string): string {
   return readFileSync(require.resolve(`uplot/dist/${file}`), "utf8");
 }
 
-const escape = (s: string) =>
+const html = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 export interface Comparison {
@@ -59,35 +59,33 @@ export function renderReport({ analysis: a, buckets, cacheSamples, comparison, n
   const criteria = a.criteria
     .map(
       (c) =>
-        `<tr><td>${escape(c.label)}</td><td class="grade" style="color:${GRADE_COLOR[c.grade ?? ""] ?? "#666"}">${c.grade ?? "–"}</td><td>${escape(c.shown)}</td><td class="muted">${escape(c.scale)}</td></tr>`,
+        `<tr><td>${html(c.label)}</td><td class="grade" style="color:${GRADE_COLOR[c.grade ?? ""] ?? "#666"}">${c.grade ?? "–"}</td><td>${html(c.shown)}</td><td class="muted">${html(c.scale)}</td></tr>`,
     )
     .join("");
   const patterns = a.patterns.length
-    ? `<ul>${a.patterns.map((p) => `<li><b>${escape(p.kind)}</b> — ${escape(p.subject)}: ${escape(p.detail)}</li>`).join("")}</ul>`
+    ? `<ul>${a.patterns.map((p) => `<li><b>${html(p.kind)}</b> — ${html(p.subject)}: ${html(p.detail)}</li>`).join("")}</ul>`
     : "<p>None found.</p>";
   const recs = a.recommendations.length
-    ? `<ol>${a.recommendations.map((r) => `<li>${escape(r)}</li>`).join("")}</ol>`
+    ? `<ol>${a.recommendations.map((r) => `<li>${html(r)}</li>`).join("")}</ol>`
     : "<p>Nothing to change.</p>";
   const queries = a.queries
     .filter((q) => q.reads > 0)
     .map(
       (q) =>
-        `<tr><td>${escape(q.name)}</td><td>${q.reads}</td><td>${(100 * q.hitRate).toFixed(1)} %</td><td>${q.misses}</td><td>${q.stale}</td><td>${q.loads}</td></tr>`,
+        `<tr><td>${html(q.name)}</td><td>${q.reads}</td><td>${(100 * q.hitRate).toFixed(1)} %</td><td>${q.misses}</td><td>${q.stale}</td><td>${q.loads}</td></tr>`,
     )
     .join("");
-  const tags = a.tags
-    .map((t) => `<tr><td>${escape(t.family)}</td><td>${t.read}</td><td>${t.purged}</td></tr>`)
-    .join("");
+  const tags = a.tags.map((t) => `<tr><td>${html(t.family)}</td><td>${t.read}</td><td>${t.purged}</td></tr>`).join("");
   const compare = comparison
-    ? `<h2>Cache on vs ${escape(comparison.label)}</h2><table><tr><th>metric</th><th>cache on</th><th>${escape(comparison.label)}</th><th>on ÷ off</th></tr>${comparison.rows
+    ? `<h2>Cache on vs ${html(comparison.label)}</h2><table><tr><th>metric</th><th>cache on</th><th>${html(comparison.label)}</th><th>on ÷ off</th></tr>${comparison.rows
         .map(
           (r) =>
-            `<tr><td>${escape(r.metric)}</td><td>${r.on.toFixed(1)} ${r.unit}</td><td>${r.off.toFixed(1)} ${r.unit}</td><td><b>${r.ratio.toFixed(2)}×</b></td></tr>`,
+            `<tr><td>${html(r.metric)}</td><td>${r.on.toFixed(1)} ${r.unit}</td><td>${r.off.toFixed(1)} ${r.unit}</td><td><b>${r.ratio.toFixed(2)}×</b></td></tr>`,
         )
         .join("")}</table><p class="muted">Baseline grade: ${comparison.baseline.grade}.</p>`
     : "";
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Load run ${escape(a.id)}: grade ${a.grade}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Load run ${html(a.id)}: grade ${a.grade}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${asset("uPlot.min.css")}
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;padding:0 16px;color:#1f2328}
@@ -97,11 +95,11 @@ table{border-collapse:collapse;margin:8px 0 16px}td,th{border-bottom:1px solid #
 .charts{display:grid;grid-template-columns:1fr;gap:8px}.chart{margin:8px 0 20px}
 </style></head><body>
 <div class="head"><div class="big" style="color:${GRADE_COLOR[a.grade]}">${a.grade}</div><div>
-<h1>${escape(a.script)} — ${escape(a.id)}</h1>
-<div class="muted">engine ${escape(a.engine)} · CACHE_MODE=${escape(a.cacheMode)} · ${a.totals.durationS.toFixed(0)} s ·
+<h1>${html(a.script)} — ${html(a.id)}</h1>
+<div class="muted">engine ${html(a.engine)} · CACHE_MODE=${html(a.cacheMode)} · ${a.totals.durationS.toFixed(0)} s ·
 ${a.totals.requests} requests (${a.totals.rps.toFixed(1)}/s) · p50 ${a.totals.p50.toFixed(0)} ms · p95 ${a.totals.p95.toFixed(0)} ms ·
 p99 ${a.totals.p99.toFixed(0)} ms · failed ${(100 * a.totals.failedRate).toFixed(3)} %</div>
-${note ? `<p class="muted">${escape(note)}</p>` : ""}</div></div>
+${note ? `<p class="muted">${html(note)}</p>` : ""}</div></div>
 <h2>Grades</h2><table><tr><th>criterion</th><th>grade</th><th>measured</th><th>scale (docs/load.md)</th></tr>${criteria}</table>
 ${compare}
 <h2>Over time</h2><div class="charts"><div class="chart" id="latency"></div><div class="chart" id="throughput"></div><div class="chart" id="hits"></div></div>
