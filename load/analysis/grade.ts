@@ -316,6 +316,15 @@ export function analyze(run: RunInput): Analysis {
         detail: `${pct(q.hitRate)} hits; ${pct(staleShare)} of its reads found the entry stale`,
       });
       recommendations.add(`Lengthen the fresh time of ${q.name}: its entries go stale while they are still read.`);
+    } else if (purgedTags > 0 && q.misses / purgedTags >= 5) {
+      patterns.push({
+        kind: "miss storm after each purge",
+        subject: q.name,
+        detail: `${pct(q.hitRate)} hits; ${q.misses} misses and ${q.loads} loads for ${purgedTags} purges of its tags (${(q.loads / purgedTags).toFixed(1)} loads a purge): readers pile up on each purge, and one load per key does not hold`,
+      });
+      recommendations.add(
+        `After a purge of ${q.name}, serve the stale entry while one load refreshes it, or let readers wait for the one load longer than it takes under load.`,
+      );
     } else if (purgedTags >= 0.3 * q.misses) {
       patterns.push({
         kind: "purged too often",

@@ -19,13 +19,16 @@ import { createHistogram } from "node:perf_hooks";
 import { and, asc, eq, like } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { cacheAvailability } from "~/cache/availability.server";
+import { CacheEvents } from "~/cache/events";
 import { invalidate } from "~/cache/invalidate.server";
 import { cacheKeys } from "~/cache/keys";
+import { L1Cache } from "~/cache/l1";
 import { loadCacheNamespace } from "~/cache/namespace.server";
 import { QueryCache, stableKey } from "~/cache/query-cache.server";
 import { connectCacheRedis, disconnectCacheRedis } from "~/cache/redis.server";
 import { newToken, TaggedStore } from "~/cache/tagged-store.server";
 import { tags } from "~/cache/tags";
+import { config } from "~/config.server";
 import { openDatabase, setDatabase } from "~/db/connection.server";
 import { chapters, scenes, stories } from "~/db/schema";
 import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
@@ -35,6 +38,9 @@ import { authenticate } from "~/models/users.server";
 import { communityFeed, storyReading } from "~/queries/index.server";
 
 const startedAt = performance.now();
+// The process engine's reads are the Redis path ("Redis hit"); the L1 has its own engine below.
+process.env.CACHE_L1_MB = "0";
+if (config().cacheL1Bytes !== 0) throw new Error("the configuration was read before CACHE_L1_MB=0 was set");
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -302,6 +308,34 @@ try {
   ratio(
     "raw GET throughput / cache hit throughput",
     perRun(g.a, g.b, (get, h) => get.perSecond / h.perSecond),
+  );
+
+  // ---- 2b. An L1 hit (tokens checked in Redis, value from memory) against a Redis hit ----------
+  const withL1 = new QueryCache({
+    store: () => cacheAvailability().forReads(),
+    l1: new L1Cache(64 * 1024 * 1024),
+    events: new CacheEvents(),
+  });
+  const storySpec = storyReading.spec as Parameters<QueryCache["read"]>[0];
+  const l1Hit: Arm = {
+    label: "L1 hit",
+    expect: "hit",
+    prime: async () => {
+      await withL1.read(storySpec, { storyId: large.id }, { forceFresh: true });
+      await withL1.read(storySpec, { storyId: large.id }); // a hit that fills the L1
+    },
+    read: async () => (await withL1.read(storySpec, { storyId: large.id })).status,
+  };
+  const l = await compare("`story.reading`: A = L1 hit, B = Redis hit (process engine, no L1)", l1Hit, hit);
+  row("`story.reading` — L1 hit (token check in Redis, value from memory)", l.a, "hit");
+  row("`story.reading` — Redis hit (same runs as the L1 hit)", l.b, "hit");
+  ratio(
+    "`story.reading`: Redis hit p50 / L1 hit p50",
+    perRun(l.a, l.b, (near, far) => far.p50 / near.p50),
+  );
+  ratio(
+    "`story.reading`: L1 hit throughput / Redis hit throughput",
+    perRun(l.a, l.b, (near, far) => near.perSecond / far.perSecond),
   );
 
   table.push(

@@ -16,7 +16,7 @@ export const options: Options = {
     readers: {
       executor: "constant-arrival-rate",
       exec: "reader",
-      rate: Number(__ENV.READ_RATE || 100),
+      rate: Number(__ENV.READ_RATE || 50),
       timeUnit: "1s",
       duration: DURATION,
       preAllocatedVUs: 40,
