@@ -8,6 +8,7 @@ import { cacheRedis, cacheRedisStatus, connectCacheRedis, disconnectCacheRedis }
 import { config } from "~/config.server";
 import { currentDatabase, type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
 import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
+import { MAX_BODY_BYTES } from "~/http/api-response.server";
 import { createLoadContext } from "~/http/load-context.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
@@ -209,6 +210,8 @@ export const processServices = {
   readiness,
   metricsAsPrometheus,
   createLoadContext,
+  /** The one body limit: the HTTP server refuses larger declared bodies before the app reads any. */
+  maxBodyBytes: MAX_BODY_BYTES,
   actorOfCookie,
   cacheRedis,
   warmQueueHandle,

@@ -11,7 +11,7 @@ import type { ProcessServices } from "../app/services.server";
 import { ensureRedis } from "./ensure-redis";
 import { flashPurgeCookie } from "./flash-purge";
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
-import { apiWriteLimit, crossSiteGuard } from "./security";
+import { apiWriteLimit, bodyLimit, crossSiteGuard } from "./security";
 
 /** What the app's composition root hands us, through the build's entry.server.tsx. */
 type AppEntry = ProcessServices;
@@ -119,6 +119,7 @@ app.get("/metrics", (_req, res) => {
   res.type("text/plain; version=0.0.4").set("Cache-Control", "no-store").send(appEntry.metricsAsPrometheus());
 });
 
+app.use(bodyLimit(appEntry.maxBodyBytes));
 app.use(crossSiteGuard);
 // A document POST's purged tags ride to the next page in a cookie (docs/client.md).
 app.use(flashPurgeCookie);

@@ -27,6 +27,23 @@ export function crossSiteGuard(req: Request, res: Response, next: NextFunction) 
   next();
 }
 
+/**
+ * Refuses a body that says it is larger than `maxBytes` (413) before anything reads it, and closes
+ * the connection rather than read the rest. A body without a length (chunked) is bounded where it
+ * is read: `readBody`/`readForm` stop at the same limit.
+ */
+export function bodyLimit(maxBytes: number) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const declared = Number(req.get("Content-Length") ?? 0);
+    if (!(declared > maxBytes)) return next();
+    res
+      .status(413)
+      .set("Connection", "close")
+      .type("application/json")
+      .send(JSON.stringify({ error: `The body is larger than ${maxBytes} bytes` }));
+  };
+}
+
 function refuse(res: Response, message: string) {
   res
     .status(403)

@@ -46,8 +46,23 @@ export async function signOut(request: Request) {
   return redirect("/", { headers: { "Set-Cookie": await store.destroySession(session) } });
 }
 
-/** Only same-site paths: never `//evil.example` or an absolute URL. */
+/**
+ * Only paths of this site: the target must start with one `/`, hold no backslash and no control or
+ * line-separator character (browsers drop a tab or a newline and would follow `/\t/evil.example` to
+ * `//evil.example`), and still be same-origin once parsed as a URL.
+ */
 export function safeRedirect(to: unknown, fallback = "/studio"): string {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+  if (typeof to !== "string" || !to.startsWith("/") || to.includes("\\")) return fallback;
+  for (const char of to) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029) return fallback;
+  }
+  const base = "http://quill.invalid";
+  let url: URL;
+  try {
+    url = new URL(to, base);
+  } catch {
+    return fallback;
+  }
+  return url.origin === base ? url.pathname + url.search + url.hash : fallback;
 }

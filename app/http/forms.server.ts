@@ -1,5 +1,6 @@
 import { data, redirect } from "@remix-run/node";
 import { type FieldErrors, ModelError, UnauthorizedError, ValidationError } from "~/models/errors";
+import { HttpError, readBody } from "./api-response.server";
 
 /** What a page action answers when the input was not valid: shown next to the fields of that form. */
 export interface FormFailure {
@@ -10,10 +11,24 @@ export interface FormFailure {
   values: Record<string, string>;
 }
 
-/** The form's fields as strings (files are not accepted anywhere). */
-export function formValues(form: FormData): Record<string, string> {
+/**
+ * A page action's form, read within the body limit: a body beyond it is 413, one that is not a form
+ * (JSON, text) 415, a malformed one 400 — answers, never a 500. File fields are dropped.
+ */
+export async function readForm(request: Request): Promise<Record<string, string>> {
+  const type = (request.headers.get("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type !== "" && type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data") {
+    throw data("Send the form as application/x-www-form-urlencoded or multipart/form-data", { status: 415 });
+  }
+  let body: Record<string, unknown>;
+  try {
+    body = await readBody(request);
+  } catch (error) {
+    if (error instanceof HttpError) throw data(error.message, { status: error.status });
+    throw error;
+  }
   const values: Record<string, string> = {};
-  for (const [key, value] of form.entries()) if (typeof value === "string") values[key] = value;
+  for (const [key, value] of Object.entries(body)) if (typeof value === "string") values[key] = value;
   return values;
 }
 

@@ -9,7 +9,7 @@ import { useOverlay } from "~/client/optimistic/useOverlay";
 import { NewPostForm, type PendingPost } from "~/components/NewPostForm";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { done, withActionInvalidation } from "~/http/form-answer.server";
-import { badIntent, formValues, handleForm } from "~/http/forms.server";
+import { badIntent, handleForm, readForm } from "~/http/forms.server";
 import { createPost } from "~/models/posts.server";
 import { communityFeed } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";
@@ -41,7 +41,7 @@ export const clientLoader = cachedClientLoader("routes/community._index");
 
 export async function action({ request }: ActionFunctionArgs) {
   const actor = await getActor(request);
-  const values = formValues(await request.formData());
+  const values = await readForm(request);
   const intent = values.intent ?? null;
   if (intent !== "create-post") badIntent(intent);
   return handleForm(request, { intent, values }, async () => {

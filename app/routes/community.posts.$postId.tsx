@@ -11,7 +11,7 @@ import { Replies } from "~/components/Replies";
 import { idParam } from "~/http/api-response.server";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { done, withActionInvalidation } from "~/http/form-answer.server";
-import { badIntent, formValues, handleForm, rethrowForPage } from "~/http/forms.server";
+import { badIntent, handleForm, readForm, rethrowForPage } from "~/http/forms.server";
 import { requireSignedIn } from "~/models/actor";
 import { setLike } from "~/models/likes.server";
 import { addReply } from "~/models/replies.server";
@@ -57,7 +57,7 @@ export const clientLoader = cachedClientLoader("routes/community.posts.$postId")
 export async function action({ request, params }: ActionFunctionArgs) {
   const postId = postIdOf(params);
   const actor = await getActor(request);
-  const values = formValues(await request.formData());
+  const values = await readForm(request);
   const intent = values.intent ?? null;
   const here = `/community/posts/${postId}`;
   switch (intent) {

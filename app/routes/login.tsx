@@ -5,7 +5,7 @@ import { getActor } from "~/auth/actor.server";
 import { loginRetryAfter, recordLoginFailure, recordLoginSuccess } from "~/auth/login-limit.server";
 import { safeRedirect, signIn } from "~/auth/session.server";
 import { FormErrors, TextField } from "~/components/Field";
-import { formValues, handleForm } from "~/http/forms.server";
+import { handleForm, readForm } from "~/http/forms.server";
 import { type FieldErrors, ValidationError } from "~/models/errors";
 import { authenticate } from "~/models/users.server";
 
@@ -18,7 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const values = formValues(await request.formData());
+  const values = await readForm(request);
   const email = values.email ?? "";
   const client = context.clientAddress;
   return handleForm(request, { intent: "login", values }, async () => {

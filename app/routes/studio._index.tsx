@@ -6,7 +6,7 @@ import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { SubmitButton } from "~/components/SubmitButton";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { redirectAfter } from "~/http/form-answer.server";
-import { badIntent, formValues, handleForm } from "~/http/forms.server";
+import { badIntent, handleForm, readForm } from "~/http/forms.server";
 import { createStory } from "~/models/stories.server";
 import { studioStories } from "~/queries/index.server";
 
@@ -25,7 +25,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const values = formValues(await request.formData());
+  const values = await readForm(request);
   const intent = values.intent ?? "";
   return handleForm(request, { intent, values }, async () => {
     if (intent !== "create-story") badIntent(intent);

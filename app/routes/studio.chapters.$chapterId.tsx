@@ -11,7 +11,7 @@ import { SubmitButton } from "~/components/SubmitButton";
 import { idParam } from "~/http/api-response.server";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { done, redirectAfter, withActionInvalidation } from "~/http/form-answer.server";
-import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/http/forms.server";
+import { badIntent, type FormFailure, handleForm, readForm, rethrowForPage } from "~/http/forms.server";
 import { updateChapter } from "~/models/chapters.server";
 import { addScene, deleteScene, updateScene } from "~/models/scenes.server";
 import { parseId } from "~/models/validation";
@@ -46,7 +46,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const values = formValues(await request.formData());
+  const values = await readForm(request);
   const intent = values.intent ?? "";
   const target = parseId(values.sceneId) ?? undefined;
   return handleForm(request, { intent, target, values }, async () => {

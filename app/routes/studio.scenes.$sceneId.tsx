@@ -7,7 +7,7 @@ import { SubmitButton } from "~/components/SubmitButton";
 import { idParam } from "~/http/api-response.server";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { redirectAfter } from "~/http/form-answer.server";
-import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/http/forms.server";
+import { badIntent, type FormFailure, handleForm, readForm, rethrowForPage } from "~/http/forms.server";
 import { ConflictError } from "~/models/errors";
 import { deleteScene, updateScene } from "~/models/scenes.server";
 import { studioScene } from "~/queries/index.server";
@@ -48,7 +48,7 @@ const STALE_SCENE_FORM =
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const values = formValues(await request.formData());
+  const values = await readForm(request);
   const intent = values.intent ?? "";
   return handleForm(request, { intent, values }, async () => {
     const sceneId = idParam(params.sceneId, "Scene");

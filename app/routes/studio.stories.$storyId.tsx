@@ -13,7 +13,7 @@ import { SubmitButton } from "~/components/SubmitButton";
 import { idParam } from "~/http/api-response.server";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { done, withActionInvalidation } from "~/http/form-answer.server";
-import { badIntent, type FormFailure, formValues, handleForm, rethrowForPage } from "~/http/forms.server";
+import { badIntent, type FormFailure, handleForm, readForm, rethrowForPage } from "~/http/forms.server";
 import { addChapter, deleteChapter, updateChapter } from "~/models/chapters.server";
 import { updateStory } from "~/models/stories.server";
 import { parseId } from "~/models/validation";
@@ -53,7 +53,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const values = formValues(await request.formData());
+  const values = await readForm(request);
   const intent = values.intent ?? "";
   const target = parseId(values.chapterId) ?? undefined;
   return handleForm(request, { intent, target, values }, async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, symlinkSync } from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -95,5 +96,49 @@ describe("the HTTP server process", { timeout: 90_000 }, () => {
     });
     expect(sameSite.status).toBe(302);
     expect(sameSite.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Lax/);
+  });
+
+  it("bounds every body before the app reads it, answers 4xx for what is not a form, and never redirects off-site", async () => {
+    server = await startServer({});
+    const form = { "Content-Type": "application/x-www-form-urlencoded" };
+    // A 100 MB body announced: refused at once, the connection closed without reading it.
+    const huge = await new Promise<{ status: number; connection?: string }>((resolve, reject) => {
+      const request = http.request(`${server?.url}/login`, {
+        method: "POST",
+        headers: { ...form, "Content-Length": String(100 * 1024 * 1024) },
+      });
+      request.on("response", (response) => {
+        resolve({ status: response.statusCode ?? 0, connection: response.headers.connection });
+        response.resume();
+        request.destroy();
+      });
+      request.on("error", reject);
+      request.write("email=a");
+    });
+    expect(huge).toEqual({ status: 413, connection: "close" });
+    // Streamed without a length: stopped at the same limit where the form is read.
+    const chunked = await fetch(`${server.url}/login`, {
+      method: "POST",
+      headers: form,
+      body: new Blob(["x".repeat(2 * 1024 * 1024)]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    for (const [type, body] of [
+      ["application/json", '{"email":"alice@example.com"}'],
+      ["text/plain", "hello"],
+      ["multipart/form-data; boundary=x", "--y\r\n"],
+    ] as const) {
+      const answer = await fetch(`${server.url}/login`, { method: "POST", headers: { "Content-Type": type }, body });
+      expect([type, answer.status]).toEqual([type, type.startsWith("multipart") ? 400 : 415]);
+    }
+    const login = await fetch(`${server.url}/login`, {
+      method: "POST",
+      headers: form,
+      body: `email=alice@example.com&password=password&redirectTo=${encodeURIComponent("/\t/evil.example")}`,
+      redirect: "manual",
+    });
+    expect(login.status).toBe(302);
+    expect(login.headers.get("location")).toBe("/studio");
   });
 });

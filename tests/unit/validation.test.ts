@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { safeRedirect } from "~/auth/session.server";
 import { formatTagHeader, parseTagHeader, tags } from "~/cache/tags";
 import { type HttpError, MAX_BODY_BYTES, readBody } from "~/http/api-response.server";
+import { readForm } from "~/http/forms.server";
 import { countWords } from "~/lib/word-count";
 import { booleanField, integerField, parseId } from "~/models/validation";
 
@@ -81,5 +83,66 @@ describe("request bodies", () => {
     expect(
       await status(readBody(request("{}", "application/json", { "Content-Length": String(MAX_BODY_BYTES * 2) }))),
     ).toBe(413);
+  });
+});
+
+describe("safe redirect targets", () => {
+  it("keeps paths of this site, with their query and fragment", () => {
+    for (const path of ["/studio", "/stories/3?x=1#c", "/a/b/"]) expect(safeRedirect(path)).toBe(path);
+  });
+
+  it("refuses anything that could leave the site, as browsers read it", () => {
+    const refused = [
+      "//evil.example",
+      "/\\evil.example",
+      "/\t/evil.example",
+      "/\n/evil.example",
+      "/\r/evil.example",
+      "/\u0000/x",
+      "/\u2028/evil.example",
+      "https://evil.example/",
+      "evil.example",
+      "",
+      undefined,
+      42,
+    ];
+    for (const target of refused) expect(safeRedirect(target), JSON.stringify(target)).toBe("/studio");
+  });
+});
+
+describe("a page action's form", () => {
+  const post = (body: BodyInit, type?: string, headers: Record<string, string> = {}) =>
+    new Request("http://localhost/login", {
+      method: "POST",
+      body,
+      headers: { ...(type ? { "Content-Type": type } : {}), ...headers },
+    });
+  const statusOf = async (read: Promise<unknown>) => {
+    try {
+      await read;
+      return 200;
+    } catch (error) {
+      return (error as { init?: { status?: number } }).init?.status;
+    }
+  };
+
+  it("reads a urlencoded or multipart form as its string fields", async () => {
+    expect(await readForm(post("email=a%40b.c&password=x", "application/x-www-form-urlencoded"))).toEqual({
+      email: "a@b.c",
+      password: "x",
+    });
+    const form = new FormData();
+    form.set("title", "T");
+    form.set("file", new Blob(["bytes"]), "f.txt");
+    expect(await readForm(new Request("http://localhost/", { method: "POST", body: form }))).toEqual({ title: "T" });
+  });
+
+  it("answers 415, 413 and 400 for what is not a form, too large or malformed: never a 500", async () => {
+    expect(await statusOf(readForm(post('{"email":"a"}', "application/json")))).toBe(415);
+    expect(await statusOf(readForm(post("hello", "text/plain")))).toBe(415);
+    expect(await statusOf(readForm(post("x".repeat(MAX_BODY_BYTES + 1), "application/x-www-form-urlencoded")))).toBe(
+      413,
+    );
+    expect(await statusOf(readForm(post("--nope\r\n", "multipart/form-data; boundary=other")))).toBe(400);
   });
 });
