@@ -316,20 +316,20 @@ export function analyze(run: RunInput): Analysis {
         detail: `${pct(q.hitRate)} hits; ${pct(staleShare)} of its reads found the entry stale`,
       });
       recommendations.add(`Lengthen the fresh time of ${q.name}: its entries go stale while they are still read.`);
-    } else if (purgedTags > 0 && q.misses / purgedTags >= 5) {
+    } else if (purgedTags > 0 && q.loads / purgedTags >= 2 && q.reads / Math.max(1, q.loads) >= 2) {
       patterns.push({
         kind: "miss storm after each purge",
         subject: q.name,
-        detail: `${pct(q.hitRate)} hits; ${q.misses} misses and ${q.loads} loads for ${purgedTags} purges of its tags (${(q.loads / purgedTags).toFixed(1)} loads a purge): readers pile up on each purge, and one load per key does not hold`,
+        detail: `${pct(q.hitRate)} hits; ${q.loads} loads for ${purgedTags} purges of its tags (${(q.loads / purgedTags).toFixed(1)} a purge) and ${(q.reads / Math.max(1, q.loads)).toFixed(1)} reads a load: readers pile up on each purge and the key is loaded again and again`,
       });
       recommendations.add(
         `After a purge of ${q.name}, serve the stale entry while one load refreshes it, or let readers wait for the one load longer than it takes under load.`,
       );
-    } else if (purgedTags >= 0.3 * q.misses) {
+    } else if (purgedTags > 0 && q.loads / purgedTags < 2) {
       patterns.push({
         kind: "purged too often",
         subject: q.name,
-        detail: `${pct(q.hitRate)} hits; ${q.misses} misses, and writes purged its tags (${families.join(", ")}) ${purgedTags} times`,
+        detail: `${pct(q.hitRate)} hits; ${q.loads} loads, and writes purged its tags (${families.join(", ")}) ${purgedTags} times`,
       });
       recommendations.add(
         `Narrow what writes purge for ${q.name} (the item's own tag rather than ${families.join(", ")} as a whole), or warm it right after the purge.`,
@@ -338,12 +338,23 @@ export function analyze(run: RunInput): Analysis {
       patterns.push({
         kind: "never warmed",
         subject: q.name,
-        detail: `${pct(q.hitRate)} hits; ${q.misses} misses but only ${purgedTags} purges of its tags: keys read cold (the long tail, or the run's start)`,
+        detail: `${pct(q.hitRate)} hits; ${q.loads} loads for ${q.reads} reads and ${purgedTags} purges of its tags: most keys are read about once, cold (the long tail, per-user keys, or the run's start)`,
       });
       recommendations.add(
-        `Warm ${q.name} ahead of its readers (a larger WARM_HOT_KEYS, a warm-up phase), or accept its cold tail.`,
+        `Warm ${q.name} ahead of its readers (a larger WARM_HOT_KEYS, a warm-up phase), or accept its cold tail; if its keys are per user, do not warm them on purge.`,
       );
     }
+  }
+  const waiting = (after?.warming as { queue?: { waiting?: number } } | undefined)?.queue?.waiting ?? 0;
+  if (w && ((warmP95 !== null && warmP95 > 10_000) || waiting > 50)) {
+    patterns.push({
+      kind: "warming falls behind",
+      subject: "warming queue",
+      detail: `${done} warmings done, ${w.deduplicated - (wb?.deduplicated ?? 0)} deduplicated, ${waiting} still waiting at the end; purge → warmed p95 ${((warmP95 ?? 0) / 1000).toFixed(1)} s`,
+    });
+    recommendations.add(
+      "Warming cannot keep up with the purges: warm fewer keys per purge (not the per-user ones), or raise WARM_CONCURRENCY.",
+    );
   }
   const tags = Object.entries({ ...run.timeline?.tags.read, ...run.timeline?.tags.purged })
     .map(([family]) => ({

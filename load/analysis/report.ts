@@ -87,7 +87,8 @@ export function renderReport({ analysis: a, buckets, cacheSamples, comparison, n
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Load run ${html(a.id)}: grade ${a.grade}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>${asset("uPlot.min.css")}
+<style>/* biome-ignore-all lint: uPlot's own stylesheet, inlined as published */
+${asset("uPlot.min.css")}
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;padding:0 16px;color:#1f2328}
 h1{margin-bottom:4px}.muted{color:#656d76}.big{font-size:64px;font-weight:700;line-height:1}
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border-bottom:1px solid #d0d7de;padding:4px 10px;text-align:left;vertical-align:top}
@@ -108,8 +109,9 @@ ${compare}
 <h2>Recommendations</h2>${recs}
 <h2>Queries (the app's metrics, during the run)</h2><table><tr><th>query</th><th>reads</th><th>hit rate</th><th>misses</th><th>stale</th><th>loads</th></tr>${queries}</table>
 <h2>Tags read and purged (X-Cache-Tags, X-Cache-Invalidate)</h2><table><tr><th>family</th><th>read</th><th>purged</th></tr>${tags}</table>
-<script>${asset("uPlot.iife.min.js")}</script>
-<script>
+<script>/* biome-ignore-all lint: uPlot's own minified build, inlined as published */
+${asset("uPlot.iife.min.js")}</script>
+<script>/* biome-ignore-all lint: generated chart code */
 const D = ${JSON.stringify(data)};
 const W = Math.min(1060, document.body.clientWidth - 20);
 const sec = (u, v) => v.map((x) => x + " s");

@@ -117,6 +117,20 @@ describe("grading a load run", () => {
       }),
     );
     expect(purged.patterns.map((p) => p.kind)).toEqual(["purged too often", "purged more than read"]);
+    const after = metrics(100, 50, 0, 5);
+    const post = after.queries["community.post"];
+    if (post) post.loads = 20; // 4 loads a purge, 5 reads a load: readers pile up on a few keys
+    const storm = analyze(
+      run({
+        cache: { before: metrics(0, 0), after },
+        timeline: {
+          bucketSeconds: 1,
+          buckets: [],
+          tags: { purged: { post: 5 }, read: { post: 100 }, writes: 5, purgedTags: 5 },
+        },
+      }),
+    );
+    expect(storm.patterns[0]).toMatchObject({ kind: "miss storm after each purge", subject: "community.post" });
   });
 
   it("guesses the tag families of a query from its name", () => {
