@@ -39,6 +39,8 @@ export interface TargetOptions {
   log?: (line: string) => void;
   /** Rebuild even when build/ exists. */
   build?: boolean;
+  /** The Postgres to seed and use; "" for PGlite. Default: DATABASE_URL. */
+  databaseUrl?: string;
 }
 
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
@@ -58,6 +60,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
     DATA_DIR: dataDir,
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     QUEUE_REDIS_URL: "",
+    DATABASE_URL: options.databaseUrl ?? process.env.DATABASE_URL ?? "",
     SEED_SCALE: options.seedScale ?? "large",
     SEED_DEMO: "1",
     CACHE_MODE: options.cacheMode ?? "on",
@@ -91,7 +94,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
   }
   log(
     `load: app ready at ${url} (CACHE_MODE=${env.CACHE_MODE}, SEED_SCALE=${env.SEED_SCALE}, ` +
-      `${process.env.DATABASE_URL ? "Postgres" : "PGlite"}, Redis on ${redisPort}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${env.DATABASE_URL ? "Postgres" : "PGlite"}, Redis on ${redisPort}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return {
     url,
