@@ -4,6 +4,8 @@ import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** The JSON API's paths: their routes answer 405, then 401, then 413 themselves (docs/api.md). */
+const API_PATH = /^\/(studio|community)\/api\//i;
 
 /**
  * Refuses cross-site non-GET requests (403): a browser says where a request comes from in
@@ -28,14 +30,15 @@ export function crossSiteGuard(req: Request, res: Response, next: NextFunction) 
 }
 
 /**
- * Refuses a body that says it is larger than `maxBytes` (413) before anything reads it, and closes
- * the connection rather than read the rest. A body without a length (chunked) is bounded where it
- * is read: `readBody`/`readForm` stop at the same limit.
+ * Refuses a page request whose body says it is larger than `maxBytes` (413) before anything reads
+ * it, and closes the connection rather than read the rest. A body without a length (chunked) is
+ * bounded where it is read: `readForm` stops at the same limit. The JSON API keeps its documented
+ * order (405, then 401 before any body is read, then 413, all from `apiRoute`), bounded the same way.
  */
 export function bodyLimit(maxBytes: number) {
   return (req: Request, res: Response, next: NextFunction) => {
     const declared = Number(req.get("Content-Length") ?? 0);
-    if (!(declared > maxBytes)) return next();
+    if (!(declared > maxBytes) || API_PATH.test(req.path)) return next();
     res
       .status(413)
       .set("Connection", "close")
@@ -59,7 +62,7 @@ function refuse(res: Response, message: string) {
 export function apiWriteLimit(getRedis: () => Redis | undefined, pointsPerMinute: number) {
   let limiter: RateLimiterRedis | undefined;
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (SAFE_METHODS.has(req.method) || !/^\/(studio|community)\/api\//.test(req.path)) return next();
+    if (SAFE_METHODS.has(req.method) || !API_PATH.test(req.path)) return next();
     const redis = getRedis();
     if (!redis) return next();
     limiter ??= new RateLimiterRedis({

@@ -26,27 +26,43 @@ export interface Lookup {
   purged: boolean;
 }
 
-// KEYS[1] entry, KEYS[2..n] tag tokens; ARGV[1..n-1] new tokens for tags that have none.
-// Returns the raw entry (or false) followed by the current token of each tag.
+/**
+ * A token is created with a short life, NEW_TOKEN_TTL_MS, and every store extends the tokens of its
+ * tags to outlive the entry (its TTL + TOKEN_MARGIN_MS). So the tokens of tags nothing was ever
+ * stored under (a page of an id that does not exist) go away by themselves, and a token never dies
+ * before an entry under it. A token that expires is a purge: safe, like an eviction.
+ */
+export const NEW_TOKEN_TTL_MS = 10 * 60_000;
+export const TOKEN_MARGIN_MS = 60_000;
+
+// KEYS[1] entry, KEYS[2..n] tag tokens; ARGV[1] new-token TTL ms; ARGV[2..n] new tokens for tags
+// that have none. Returns the raw entry (or false) followed by the current token of each tag.
 const LOOKUP = `
 local out = { redis.call('GET', KEYS[1]) }
 for i = 2, #KEYS do
   local token = redis.call('GET', KEYS[i])
   if not token then
-    token = ARGV[i - 1]
-    redis.call('SET', KEYS[i], token)
+    token = ARGV[i]
+    redis.call('SET', KEYS[i], token, 'PX', ARGV[1])
   end
   out[i] = token
 end
 return out`;
 
-// KEYS[1] entry, KEYS[2..n] tag tokens; ARGV[1] entry value, ARGV[2] ttl ms, ARGV[3..] the tokens
-// captured before the load. Stores only while every token is unchanged: 1 stored, 0 refused.
+// KEYS[1] entry, KEYS[2..n] tag tokens; ARGV[1] entry value, ARGV[2] ttl ms, ARGV[3] the TTL the
+// tokens must have at least, ARGV[4..] the tokens captured before the load. Stores only while every
+// token is unchanged (1 stored, 0 refused), then makes each token outlive the entry (a token
+// without a TTL, from before tokens had one, keeps none).
 const STORE = `
 for i = 2, #KEYS do
-  if redis.call('GET', KEYS[i]) ~= ARGV[i + 1] then return 0 end
+  if redis.call('GET', KEYS[i]) ~= ARGV[i + 2] then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local keep = tonumber(ARGV[3])
+for i = 2, #KEYS do
+  local left = redis.call('PTTL', KEYS[i])
+  if left >= 0 and left < keep then redis.call('PEXPIRE', KEYS[i], keep) end
+end
 return 1`;
 
 // KEYS[1] lock; ARGV[1] the holder's token. Deletes the lock only if we still hold it.
@@ -133,7 +149,13 @@ export class TaggedStore implements TagStore {
     const tokenKeys = tags.map(this.keys.token);
     let reply = (await this.redis.mget(entryKey, ...tokenKeys)) as (string | null)[];
     if (reply.some((token, i) => i > 0 && token === null)) {
-      reply = await this.scripts.taggedLookup(1 + tags.length, entryKey, ...tokenKeys, ...tags.map(() => newToken()));
+      reply = await this.scripts.taggedLookup(
+        1 + tags.length,
+        entryKey,
+        ...tokenKeys,
+        NEW_TOKEN_TTL_MS,
+        ...tags.map(() => newToken()),
+      );
     }
     const [raw, ...tokens] = reply as [string | null, ...string[]];
     if (raw === null || raw === undefined) return { payload: null, tokens, purged: false };
@@ -158,6 +180,7 @@ export class TaggedStore implements TagStore {
       ...tags.map(this.keys.token),
       encodeEntry(tokens, payload),
       Math.max(1, Math.round(ttlMs)),
+      Math.max(1, Math.round(ttlMs)) + TOKEN_MARGIN_MS,
       ...tokens,
     );
     return stored === 1;

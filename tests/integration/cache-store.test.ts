@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { cacheKeys } from "~/cache/keys";
-import { newToken, TaggedStore } from "~/cache/tagged-store.server";
+import { NEW_TOKEN_TTL_MS, newToken, TaggedStore, TOKEN_MARGIN_MS } from "~/cache/tagged-store.server";
 
 /**
  * The generational tag store (docs/decisions/001-generational-tags.md) against the real Redis: its three Lua scripts, the key
@@ -43,7 +43,7 @@ describe("tagged store (real Redis)", () => {
     for (const token of tokens) expect(token).toMatch(TOKEN);
   });
 
-  it("creates the missing tokens on lookup, without a TTL, and keeps them after", async () => {
+  it("creates the missing tokens on lookup, with a short life, and keeps them after", async () => {
     const { store, keys } = fresh();
     const first = await store.lookup("k", ["a", "b"]);
     expect(first).toEqual({
@@ -54,7 +54,9 @@ describe("tagged store (real Redis)", () => {
     expect(first.tokens[0]).not.toBe(first.tokens[1]);
     expect(await redis.get(keys.token("a"))).toBe(first.tokens[0]);
     expect(await redis.get(keys.token("b"))).toBe(first.tokens[1]);
-    expect(await redis.pttl(keys.token("a"))).toBe(-1);
+    const life = await redis.pttl(keys.token("a"));
+    expect(life).toBeGreaterThan(NEW_TOKEN_TTL_MS - 5000);
+    expect(life).toBeLessThanOrEqual(NEW_TOKEN_TTL_MS);
     const again = await store.lookup("other", ["b", "a"]);
     expect(again.tokens).toEqual([first.tokens[1], first.tokens[0]]);
     expect(await store.lookup("k", [])).toEqual({ payload: null, tokens: [], purged: false });
@@ -116,6 +118,29 @@ describe("tagged store (real Redis)", () => {
     expect(await store.lookup("k", ["a", "b"])).toMatchObject({ payload: null, purged: true });
     await store.evictToken("a");
     expect(await store.lookup("k", ["a"])).toMatchObject({ payload: null, purged: true });
+  });
+
+  it("makes every token of a stored entry outlive it, and never shortens one", async () => {
+    const { store, keys } = fresh();
+    const { tokens } = await store.lookup("k", ["a", "b"]);
+    await redis.persist(keys.token("b")); // a token from before tokens had a TTL
+    expect(await store.store("k", ["a", "b"], tokens, "v", 3 * 60 * 60_000)).toBe(true);
+    const entryLife = await redis.pttl(keys.entry("k"));
+    expect(await redis.pttl(keys.token("a"))).toBeGreaterThanOrEqual(entryLife + TOKEN_MARGIN_MS - 5000);
+    expect(await redis.pttl(keys.token("b"))).toBe(-1);
+    // A shorter entry later under the same token leaves its longer life alone.
+    const longLife = await redis.pttl(keys.token("a"));
+    const again = await store.lookup("k2", ["a"]);
+    expect(await store.store("k2", ["a"], again.tokens, "v", 1000)).toBe(true);
+    expect(await redis.pttl(keys.token("a"))).toBeGreaterThan(longLife - 5000);
+  });
+
+  it("lets the token of a tag nothing was stored under expire: a tag of nothing costs nothing for long", async () => {
+    const { store, keys } = fresh();
+    await store.lookup("story:999999", ["story:999999"]); // a page of a story that does not exist
+    const life = await redis.pttl(keys.token("story:999999"));
+    expect(life).toBeGreaterThan(0);
+    expect(life).toBeLessThanOrEqual(NEW_TOKEN_TTL_MS);
   });
 
   it("treats what is not an entry of ours as absent, and other tokens as purged, never as a value", async () => {
