@@ -108,6 +108,9 @@ export class QueryCache {
     }
     const key = `${spec.name}:${stableKey(args)}${spec.scope === "user" ? `:u${options.userId}` : ""}`;
     const context = { userId: options.userId };
+    const noteRead = () => {
+      if (options.track !== false) this.events.emit("read", { query: spec.name, args, userId: options.userId, tags });
+    };
     const finish = (status: CacheStatus, value: V, cacheMs: number, dbMs: number): ReadResult<V> => {
       this.events.emit("served", { query: spec.name, status, ms: elapsed(started) });
       const result = { value, status, tags, cacheMs, dbMs };
@@ -121,26 +124,19 @@ export class QueryCache {
       return finish("bypass", loaded.value, 0, loaded.dbMs);
     }
 
-    if (this.options.l1 && store.tokens && !options.forceFresh) {
-      const near = this.options.l1.get(key);
-      if (near && Date.now() < near.freshUntil - (options.refreshAheadMs ?? 0)) {
-        const checkStarted = performance.now();
-        let current: (string | null)[];
-        try {
-          current = await store.tokens(tags);
-          this.options.reportRedis?.(true);
-        } catch (error) {
-          this.redisFailed(spec.name, error, "lookup");
-          const loaded = await this.load(spec, args, context);
-          return finish("bypass", loaded.value, elapsed(checkStarted) - loaded.dbMs, loaded.dbMs);
-        }
-        if (current.join(",") === near.tokens && current.every((token) => token !== null)) {
-          if (options.track !== false)
-            this.events.emit("read", { query: spec.name, args, userId: options.userId, tags });
+    if (!options.forceFresh) {
+      const checkStarted = performance.now();
+      try {
+        const near = await this.nearValue(store, key, tags, options.refreshAheadMs ?? 0);
+        if (near) {
+          noteRead();
           this.events.emit("l1Hit", { query: spec.name });
           return finish("hit", near.value as V, elapsed(checkStarted), 0);
         }
-        this.options.l1.delete(key); // a tag was purged (or its token evicted) since: Redis decides
+      } catch (error) {
+        this.redisFailed(spec.name, error, "lookup");
+        const loaded = await this.load(spec, args, context);
+        return finish("bypass", loaded.value, elapsed(checkStarted) - loaded.dbMs, loaded.dbMs);
       }
     }
 
@@ -155,9 +151,7 @@ export class QueryCache {
       return finish("bypass", loaded.value, elapsed(lookupStarted) - loaded.dbMs, loaded.dbMs);
     }
     const cacheMs = elapsed(lookupStarted);
-    if (options.track !== false) {
-      this.events.emit("read", { query: spec.name, args, userId: options.userId, tags });
-    }
+    noteRead();
 
     if (lookup.payload !== null && !options.forceFresh) {
       const entry = this.decode(spec, lookup.payload);
@@ -188,6 +182,27 @@ export class QueryCache {
       forceFresh: options.forceFresh || options.refreshAheadMs !== undefined,
     });
     return finish("miss", loaded.value, cacheMs, loaded.dbMs);
+  }
+
+  /**
+   * The L1's value for `key` (l1.ts), when it is fresh enough and the current tokens of its tags,
+   * read now in one MGET, are still the ones it was stored with; else undefined (and a stale L1
+   * entry is dropped). Throws when Redis does.
+   */
+  private async nearValue(
+    store: TagStore,
+    key: string,
+    tags: readonly string[],
+    refreshAheadMs: number,
+  ): Promise<{ value: unknown } | undefined> {
+    const l1 = this.options.l1;
+    const near = l1?.get(key);
+    if (!l1 || !near || !store.tokens || Date.now() >= near.freshUntil - refreshAheadMs) return undefined;
+    const current = await store.tokens(tags);
+    this.options.reportRedis?.(true);
+    if (current.every((token) => token !== null) && current.join(",") === near.tokens) return { value: near.value };
+    l1.delete(key); // a tag was purged (or its token evicted) since: the Redis path decides
+    return undefined;
   }
 
   private decode<V>(spec: QuerySpec<unknown, V>, payload: string): { value: V; freshUntil: number } | null {
