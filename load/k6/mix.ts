@@ -3,7 +3,7 @@
 //   npm run load -- mix                       (k6 when installed, else the Node runner)
 //   k6 run -e BASE_URL=http://127.0.0.1:3000 load/k6/mix.ts
 import type { Options } from "k6/options";
-import { discover, type Targets, TREND_STATS } from "./lib/app.ts";
+import { TREND_STATS, targets } from "./lib/app.ts";
 import { mixIteration, pageThresholds } from "./lib/mix.ts";
 import { type SummaryData, summaryOutputs } from "./lib/summary.ts";
 
@@ -37,12 +37,8 @@ export const options: Options = {
   summaryTrendStats: TREND_STATS,
 };
 
-export function setup(): Promise<Targets> {
-  return discover();
-}
-
-export default async function (targets: Targets) {
-  await mixIteration(targets);
+export default async function () {
+  await mixIteration(await targets());
 }
 
 export function handleSummary(data: SummaryData) {

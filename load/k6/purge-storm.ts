@@ -5,7 +5,7 @@ import { check } from "k6";
 import exec from "k6/execution";
 import { Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
-import { accountFor, discover, pause, read, sendJson, signIn, type Targets, TREND_STATS, token } from "./lib/app.ts";
+import { accountFor, pause, read, sendJson, signIn, TREND_STATS, targets, token } from "./lib/app.ts";
 import { type SummaryData, summaryOutputs } from "./lib/summary.ts";
 
 const DURATION = __ENV.DURATION || "1m";
@@ -45,26 +45,24 @@ const hotMiss = new Rate("hot_read_miss");
 const writeToVisible = new Trend("write_to_visible", true);
 const signedIn = new Set<number>();
 
-export function setup(): Promise<Targets> {
-  return discover(1);
-}
-
-export async function reader(targets: Targets) {
-  const post = targets.posts[Math.floor(Math.random() * Math.min(HOT, targets.posts.length))];
+export async function reader() {
+  const found = await targets(1);
+  const post = found.posts[Math.floor(Math.random() * Math.min(HOT, found.posts.length))];
   const res = await read(`/community/posts/${post}`, "hot_post");
   check(res, { "hot post is 200": (r) => r.status === 200 });
   hotMiss.add(res.headers["X-Cache"] !== "HIT");
 }
 
-export async function writer(targets: Targets) {
+export async function writer() {
+  const found = await targets(1);
   const vu = exec.vu.idInTest;
   if (!signedIn.has(vu)) {
-    if (!(await signIn(accountFor(vu, targets)))) return;
+    if (!(await signIn(accountFor(vu, found)))) return;
     signedIn.add(vu);
   }
   // A burst: five replies as fast as they go, each read back, then a pause.
   for (let i = 0; i < 5; i++) {
-    const post = targets.posts[i % Math.min(HOT, targets.posts.length)];
+    const post = found.posts[i % Math.min(HOT, found.posts.length)];
     const text = token("storm");
     const started = Date.now();
     const res = await sendJson("POST", `/community/api/posts/${post}/replies`, "api_reply", { body: text });

@@ -3,7 +3,7 @@
 // `k6 run -e BASE_URL=http://127.0.0.1:3000 load/k6/smoke.ts`.
 import { check } from "k6";
 import type { Options } from "k6/options";
-import { discover, pause, read, request, sendJson, signIn, type Targets, TREND_STATS, token } from "./lib/app.ts";
+import { pause, read, request, sendJson, signIn, TREND_STATS, targets, token } from "./lib/app.ts";
 import { type SummaryData, summaryOutputs } from "./lib/summary.ts";
 
 export const options: Options = {
@@ -22,10 +22,6 @@ export const options: Options = {
 
 const ok = (status: number) => status >= 200 && status < 300;
 
-export async function setup(): Promise<Targets> {
-  return discover(1);
-}
-
 /** One pass per VU: the scenarios run one iteration each (1 s is shorter than any pass). */
 const done = new Set<string>();
 async function once(name: string): Promise<boolean> {
@@ -37,10 +33,11 @@ async function once(name: string): Promise<boolean> {
   return false;
 }
 
-export async function anonymous(targets: Targets) {
+export async function anonymous() {
   if (!(await once("anonymous"))) return;
-  const story = targets.stories[0];
-  const post = targets.posts[0];
+  const found = await targets(1);
+  const story = found.stories[0];
+  const post = found.posts[0];
   for (const [path, page] of [
     ["/", "home"],
     ["/community", "community"],
@@ -66,8 +63,9 @@ export async function anonymous(targets: Targets) {
   check(denied, { "anonymous like is 401": (r) => r.status === 401 });
 }
 
-export async function author(targets: Targets) {
+export async function author() {
   if (!(await once("author"))) return;
+  const found = await targets(1);
   if (!(await signIn("alice@example.com"))) return;
   const studio = await read("/studio", "studio");
   check(studio, { "author studio is 200": (r) => r.status === 200 });
@@ -96,7 +94,7 @@ export async function author(targets: Targets) {
   });
   check(storySaved, { "story patch is 200": (r) => ok(r.status) });
 
-  const post = targets.posts[0];
+  const post = found.posts[0];
   const liked = await sendJson("POST", `/community/api/posts/${post}/like`, "api_like", { liked: true });
   check(liked, { "like is 200": (r) => r.status === 200 });
   const title = token("smoke-post");

@@ -2,7 +2,7 @@
 // iterations a second, default 20), to see memory and connections leak: the analysis compares
 // the metrics snapshots before and after, and latency over time should stay flat.
 import type { Options } from "k6/options";
-import { discover, type Targets, TREND_STATS } from "./lib/app.ts";
+import { TREND_STATS, targets } from "./lib/app.ts";
 import { mixIteration, pageThresholds } from "./lib/mix.ts";
 import { type SummaryData, summaryOutputs } from "./lib/summary.ts";
 
@@ -27,12 +27,8 @@ export const options: Options = {
   summaryTrendStats: TREND_STATS,
 };
 
-export function setup(): Promise<Targets> {
-  return discover();
-}
-
-export default async function (targets: Targets) {
-  await mixIteration(targets);
+export default async function () {
+  await mixIteration(await targets());
 }
 
 export function handleSummary(data: SummaryData) {

@@ -12,7 +12,7 @@ export const BASE_URL = (__ENV.BASE_URL || "http://127.0.0.1:3000").replace(/\/$
 /** k6's own duration stats plus p(99), which our thresholds and the analysis read. */
 export const TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"];
 
-export type Kind = "read" | "write" | "verify" | "auth";
+export type Kind = "read" | "write" | "verify" | "auth" | "setup";
 
 export interface Page {
   status: number;
@@ -127,13 +127,25 @@ export interface Targets {
   largeSeed: boolean;
 }
 
-/** setup(): the story and post ids the readers will read (from the home and community pages). */
-export async function discover(pages = 5): Promise<Targets> {
-  const home = await read("/", "home");
+let discovered: Promise<Targets> | undefined;
+
+/**
+ * The story and post ids to read, found on first use: once per VU under k6 (each VU has its own
+ * module), once per run in the runner. Not in setup(): k6 does not wait for an async setup()'s
+ * promise (grafana/k6#2935), and the blocking http.get is what the runner cannot have.
+ * Its requests are tagged page "discover", kind "setup", apart from the measured ones.
+ */
+export function targets(pages = 5): Promise<Targets> {
+  discovered ??= discover(pages);
+  return discovered;
+}
+
+async function discover(pages: number): Promise<Targets> {
+  const home = await read("/", "discover", "setup");
   const stories = idsIn(home.body, "/stories/");
   const posts: number[] = [];
   for (let page = 1; page <= pages; page++) {
-    const list = await read(page === 1 ? "/community" : `/community?page=${page}`, "community");
+    const list = await read(page === 1 ? "/community" : `/community?page=${page}`, "discover", "setup");
     const found = idsIn(list.body, "/community/posts/");
     if (found.length === 0) break;
     for (const id of found) if (!posts.includes(id)) posts.push(id);
