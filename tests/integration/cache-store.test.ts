@@ -135,6 +135,15 @@ describe("tagged store (real Redis)", () => {
     expect(await redis.pttl(keys.token("a"))).toBeGreaterThan(longLife - 5000);
   });
 
+  it("reads the current tokens alone (the L1's check): null where a tag has none, nothing for no tags", async () => {
+    const { store } = fresh();
+    const { tokens } = await store.lookup("k", ["a", "b"]);
+    expect(await store.tokens(["b", "missing", "a"])).toEqual([tokens[1], null, tokens[0]]);
+    expect(await store.tokens([])).toEqual([]);
+    await store.purge(["a"]);
+    expect(await store.tokens(["a", "b"])).toEqual([null, tokens[1]]);
+  });
+
   it("lets the token of a tag nothing was stored under expire: a tag of nothing costs nothing for long", async () => {
     const { store, keys } = fresh();
     await store.lookup("story:999999", ["story:999999"]); // a page of a story that does not exist
