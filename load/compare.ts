@@ -16,7 +16,11 @@ if (process.env.BASE_URL) {
 const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
 const id = options.id ?? `${options.script}-${stamp}`;
 const on = await loadRun({ ...options, cacheMode: "on", id: `${id}-cache-on` });
-const off = await loadRun({ ...options, cacheMode: "off", id: `${id}-cache-off` });
+// Built once at most (`--build`), before the first arm: both arms serve the same build.
+const off = await loadRun({ ...options, build: false, cacheMode: "off", id: `${id}-cache-off` });
+if (on.record.builtAt !== off.record.builtAt) {
+  console.error(`load:compare: build/ changed between the arms (${on.record.builtAt} → ${off.record.builtAt})`);
+}
 const note = process.env.LOAD_NOTE;
 const offReport = analyzeFiles(off.file, undefined, undefined, note);
 const onReport = analyzeFiles(on.file, off.file, undefined, note);

@@ -1,5 +1,5 @@
 /**
- * `npm run load -- <script> [-e KEY=VALUE]… [--engine k6|node] [--cache off] [--id NAME]`
+ * `npm run load -- <script> [-e KEY=VALUE]… [--engine k6|node] [--cache off] [--id NAME] [--build]`
  *
  * Runs load/k6/<script>.ts with k6 when it is on the PATH (or K6_BIN names it), else with the Node
  * runner (load/runner). Against BASE_URL when set, else against an app it starts for the run
@@ -24,6 +24,8 @@ export interface RunRecord {
   finishedAt: string;
   baseUrl: string;
   cacheMode: string;
+  /** The build the app served (its own app only). */
+  builtAt?: string;
   env: Record<string, string>;
   summary: unknown;
   timeline: Awaited<ReturnType<typeof timelineOf>>;
@@ -47,6 +49,8 @@ export interface LoadRunOptions {
   quiet?: boolean;
   /** The app to load (else BASE_URL, else one started for this run). */
   baseUrl?: string;
+  /** Rebuild the app before starting it (`--build`). */
+  build?: boolean;
 }
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
@@ -66,7 +70,7 @@ export async function loadRun(options: LoadRunOptions): Promise<{ exitCode: numb
   let target: Target | undefined;
   let baseUrl = options.baseUrl ?? process.env.BASE_URL;
   if (!baseUrl) {
-    target = await startTarget({ cacheMode });
+    target = await startTarget({ cacheMode, build: options.build });
     baseUrl = target.url;
   } else if (options.cacheMode === "off") {
     console.error("load: BASE_URL is set, so CACHE_MODE is whatever that app runs with");
@@ -121,6 +125,7 @@ export async function loadRun(options: LoadRunOptions): Promise<{ exitCode: numb
       finishedAt: new Date().toISOString(),
       baseUrl,
       cacheMode: target ? cacheMode : "unknown (BASE_URL)",
+      builtAt: target?.builtAt,
       env: options.env ?? {},
       summary,
       timeline,
@@ -142,6 +147,7 @@ export function parseArgs(argv: string[]): LoadRunOptions {
   let engine: "k6" | "node" | undefined;
   let cacheMode: "on" | "off" | undefined;
   let id: string | undefined;
+  let build = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (arg === "-e" || arg === "--env") {
@@ -151,6 +157,7 @@ export function parseArgs(argv: string[]): LoadRunOptions {
     } else if (arg === "--engine") engine = argv[++i] === "k6" ? "k6" : "node";
     else if (arg === "--cache") cacheMode = argv[++i] === "off" ? "off" : "on";
     else if (arg === "--id") id = argv[++i];
+    else if (arg === "--build") build = true;
     else if (!arg.startsWith("-")) script = arg;
     else throw new Error(`unknown option ${arg}`);
   }
@@ -158,7 +165,7 @@ export function parseArgs(argv: string[]): LoadRunOptions {
     throw new Error(
       "usage: npm run load -- <smoke|mix|purge-storm|soak> [-e KEY=VALUE]… [--engine k6|node] [--cache off]",
     );
-  return { script, env, engine, cacheMode, id };
+  return { script, env, engine, cacheMode, id, build };
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("load/run.ts")) {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +16,8 @@ import path from "node:path";
  */
 export interface Target {
   url: string;
+  /** When build/server/index.js was written: which build this app serves (the server reads it once, at start). */
+  builtAt: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
     CACHE_MODE: options.cacheMode ?? "on",
     LOG_LEVEL: process.env.LOAD_LOG_LEVEL ?? "warn",
   };
+  const builtAt = statSync("build/server/index.js").mtime.toISOString();
   const started = Date.now();
   const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
     env,
@@ -94,10 +97,11 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
   }
   log(
     `load: app ready at ${url} (CACHE_MODE=${env.CACHE_MODE}, SEED_SCALE=${env.SEED_SCALE}, ` +
-      `${env.DATABASE_URL ? "Postgres" : "PGlite"}, Redis on ${redisPort}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${env.DATABASE_URL ? "Postgres" : "PGlite"}, Redis on ${redisPort}, build of ${builtAt}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return {
     url,
+    builtAt,
     child,
     async stop() {
       if (finished) return;
