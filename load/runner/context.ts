@@ -33,6 +33,8 @@ export interface RunState {
   options: Record<string, unknown>;
   globalTags: Tags;
   abort: (reason: string) => void;
+  /** exec.test.fail(): the run goes on and ends failed (k6's exit code 110). */
+  markFailed: (reason: string) => void;
   stats: { iterationsCompleted: number; iterationsInterrupted: number; vusActive: number; vusInitialized: number };
   checks: Map<string, { passes: number; fails: number }>;
 }

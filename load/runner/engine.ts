@@ -26,7 +26,14 @@ import { buildSummary, DEFAULT_TREND_STATS, type SummaryData, textSummary } from
 import { ALLOWED, compare, normalizeThresholds, parseThreshold, type ThresholdConfig } from "./thresholds";
 
 /** k6's exit codes that the runner uses. */
-export const EXIT = { ok: 0, thresholdsFailed: 99, scriptError: 107, abortedByThreshold: 99 } as const;
+export const EXIT = {
+  ok: 0,
+  thresholdsFailed: 99,
+  scriptError: 107,
+  abortedByThreshold: 99,
+  markedAsFailed: 110,
+  scriptAborted: 108,
+} as const;
 
 export const ENGINE_NAME = "quill-node-runner";
 
@@ -135,6 +142,7 @@ export async function runScript(opts: RunOptions): Promise<RunResult> {
   defineBuiltins(registry);
   const checks = new Map<string, { passes: number; fails: number }>();
   let aborted: string | undefined;
+  let markedFailed: string | undefined;
   const startedAt = Date.now();
   const state: RunState = {
     registry,
@@ -143,6 +151,9 @@ export async function runScript(opts: RunOptions): Promise<RunResult> {
     globalTags: {},
     abort: (reason) => {
       aborted ??= reason;
+    },
+    markFailed: (reason) => {
+      markedFailed ??= reason;
     },
     stats: { iterationsCompleted: 0, iterationsInterrupted: 0, vusActive: 0, vusInitialized: 0 },
     checks,
@@ -441,8 +452,16 @@ export async function runScript(opts: RunOptions): Promise<RunResult> {
   for (const [key, map] of results) {
     for (const [source, ok] of map) if (!ok) log(`ERRO thresholds on metrics '${key}' have been crossed: ${source}`);
   }
+  if (markedFailed) log(`test marked as failed: ${markedFailed}`);
   setRun(undefined);
-  return { exitCode: failed || aborted ? EXIT.thresholdsFailed : EXIT.ok, summary };
+  const exitCode = aborted?.startsWith("exec.test.abort()")
+    ? EXIT.scriptAborted
+    : failed || aborted
+      ? EXIT.thresholdsFailed
+      : markedFailed
+        ? EXIT.markedAsFailed
+        : EXIT.ok;
+  return { exitCode, summary };
 
   function makeContext(
     id: number,

@@ -69,11 +69,11 @@ export const vu = {
 
 export const test = {
   abort(reason = "test aborted from the script") {
-    currentRun().abort(reason);
+    currentRun().abort(`exec.test.abort(): ${reason}`);
     throw new Error(`test aborted: ${reason}`);
   },
   fail(message = "test marked as failed") {
-    currentRun().abort(message);
+    currentRun().markFailed(message);
   },
   get options() {
     return currentRun().options;
