@@ -5,7 +5,9 @@ import { LRUCache } from "lru-cache";
  * tag tokens they were valid under. An L1 entry is served only after the current tokens of its tags
  * (one small MGET, no payload) equal the ones it was stored with, the very condition under which the
  * Redis entry itself is served: so no process serves a value purged anywhere, without a bus.
- * Bounded in bytes (the size of the value's JSON); least recently used goes first.
+ * Bounded in bytes (the size of the value's JSON); least recently used goes first. Values are
+ * frozen when they go in: every request shares the one object, so a caller that changed it would
+ * change what the next reader (another user, perhaps) sees; frozen, it fails loudly instead.
  */
 export interface L1Entry {
   value: unknown;
@@ -27,7 +29,7 @@ export class L1Cache {
 
   /** `bytes`: the value's size as JSON (an entry larger than the whole L1 is not kept). */
   set(key: string, entry: L1Entry, bytes: number): void {
-    this.lru.set(key, entry, { size: Math.max(1, bytes) });
+    this.lru.set(key, { ...entry, value: deepFreeze(entry.value) }, { size: Math.max(1, bytes) });
   }
 
   delete(key: string): void {
@@ -37,4 +39,12 @@ export class L1Cache {
   get size(): number {
     return this.lru.size;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -767,6 +767,21 @@ describe("the in-process L1", () => {
     expect(db.loads).toBe(2);
   });
 
+  it("hands every reader the same frozen value: changing it throws instead of leaking", async () => {
+    const { spec, store } = setup({
+      load: async () => ({ list: [{ n: 1 }] }),
+      schema: z.any() as unknown as z.ZodType<number>,
+    });
+    const engine = new QueryCache({ store: () => store, l1: new L1Cache(1 << 20) });
+    const first = (await engine.read(spec, { n: 1 })).value as unknown as { list: { n: number }[] };
+    const again = (await engine.read(spec, { n: 1 })).value as unknown as { list: { n: number }[] };
+    expect(again).toBe(first);
+    expect(Object.isFrozen(again.list[0])).toBe(true);
+    expect(() => {
+      (again.list[0] as { n: number }).n = 2;
+    }).toThrow(TypeError);
+  });
+
   it("is bounded in bytes: the least recently used entry goes first", () => {
     const l1 = new L1Cache(100);
     l1.set("a", { value: "a", freshUntil: 0, tokens: "" }, 60);
