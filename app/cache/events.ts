@@ -12,8 +12,11 @@ export interface CacheEventMap {
   read: { query: string; args: unknown; userId?: number; tags: readonly string[] };
   /** A hit served from the in-process L1 (after its tokens were checked); also a `served` hit. */
   l1Hit: { query: string };
-  /** Every read's outcome, Redis reached or not. */
-  served: { query: string; status: CacheStatus; ms: number };
+  /**
+   * Every read's outcome, Redis reached or not, with what was served (the freshness audit
+   * re-loads a sample of hits and compares).
+   */
+  served: { query: string; status: CacheStatus; ms: number; args: unknown; userId?: number; value: unknown };
   /** A load from the database (misses, refreshes, bypasses; shared loads count once). */
   loaded: { query: string; ms: number };
   /** A fill refused by compare-and-set: a tag was purged while the value loaded. */

@@ -112,7 +112,14 @@ export class QueryCache {
       if (options.track !== false) this.events.emit("read", { query: spec.name, args, userId: options.userId, tags });
     };
     const finish = (status: CacheStatus, value: V, cacheMs: number, dbMs: number): ReadResult<V> => {
-      this.events.emit("served", { query: spec.name, status, ms: elapsed(started) });
+      this.events.emit("served", {
+        query: spec.name,
+        status,
+        ms: elapsed(started),
+        args,
+        userId: options.userId,
+        value,
+      });
       const result = { value, status, tags, cacheMs, dbMs };
       options.log?.add({ query: spec.name, status, tags, cacheMs, dbMs });
       return result;
