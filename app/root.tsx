@@ -86,6 +86,7 @@ function NavBar() {
               Signed in as <strong>{user.name}</strong>
               {user.role === "admin" ? " (admin)" : ""}
             </span>
+            <NavLink to="/account">Account</NavLink>
             <Form method="post" action="/logout">
               <button type="submit" name="intent" value="logout" className="link-button">
                 Log out

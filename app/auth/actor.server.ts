@@ -2,10 +2,12 @@ import { redirect } from "@remix-run/node";
 import type { ReadLog } from "~/cache/read-log";
 import type { Actor, SignedIn } from "~/models/actor";
 import { sessionUser } from "~/queries/index.server";
-import { sessionUserId } from "./session.server";
+import { sessionCookieOf } from "./session.server";
+import { sessionIsLive } from "./session-store.server";
 
 /**
- * Who is asking: the user named by the session cookie, read through the cached `session.user`
+ * Who is asking: the user named by the session cookie, if its session is still live (a row read
+ * on every request, so a logout elsewhere counts at once), read through the cached `session.user`
  * query (so a renamed or demoted user is seen at once: the query's tags are purged).
  */
 
@@ -25,8 +27,9 @@ export function getActor(request: Request, context?: RequestContext): Promise<Ac
 }
 
 async function readActor(request: Request, context: RequestContext): Promise<Actor> {
-  const userId = await sessionUserId(request);
-  if (userId === null) return null;
+  const session = await sessionCookieOf(request);
+  if (!session || !(await sessionIsLive(session.sid, session.userId))) return null;
+  const { userId } = session;
   return (await sessionUser.read({ userId }, { userId, log: context?.reads })).value;
 }
 

@@ -1,10 +1,13 @@
 import { createCookieSessionStorage, redirect } from "@remix-run/node";
 import { config } from "~/config.server";
+import { openSession, revokeAllSessions, revokeSession, SESSION_MAX_AGE_S } from "./session-store.server";
 
 /**
- * Session cookie storage, nothing more (who the user is comes from actor.server.ts). Sessions live
- * in a signed, httpOnly cookie that holds only the user id. SESSION_SECRET may list
- * several secrets, newest first: the first signs new cookies, all of them verify (rotation).
+ * The session cookie (who the user is comes from actor.server.ts). A signed, httpOnly cookie holds
+ * the user id and the session's `sid`; the session itself lives in the database
+ * (session-store.server.ts), so logout, "sign out everywhere" and a password change end it for
+ * good. SESSION_SECRET may list several secrets, newest first: the first signs new cookies, all of
+ * them verify (rotation).
  */
 let storage: ReturnType<typeof createCookieSessionStorage<{ userId: number; sid: string }>> | undefined;
 
@@ -18,32 +21,62 @@ function sessionStorage() {
       secure: cfg.isProduction,
       path: "/",
       secrets: cfg.sessionSecrets,
-      maxAge: 60 * 60 * 24 * 30,
+      maxAge: SESSION_MAX_AGE_S,
     },
   });
   return storage;
 }
 
-/** The user id in the request's session cookie (signature checked, user not loaded), or null. */
+/**
+ * The user id in the request's session cookie (signature checked; neither the user nor the
+ * session's row read: for hints such as X-Cache-Scope), or null.
+ */
 export async function sessionUserId(request: Request): Promise<number | null> {
+  return (await sessionCookieOf(request))?.userId ?? null;
+}
+
+/** The user id and session id the request's cookie names (signature checked, row not read), or null. */
+export async function sessionCookieOf(request: Request): Promise<{ userId: number; sid: string } | null> {
   const session = await sessionStorage().getSession(request.headers.get("Cookie"));
   const userId = session.get("userId");
-  return typeof userId === "number" ? userId : null;
+  const sid = session.get("sid");
+  return typeof userId === "number" && typeof sid === "string" ? { userId, sid } : null;
 }
 
-export async function signIn(request: Request, userId: number, redirectTo: string) {
+/** The Set-Cookie value of a session cookie naming this user and session. */
+export async function sessionCookie(userId: number, sid: string): Promise<string> {
   const store = sessionStorage();
-  const session = await store.getSession(request.headers.get("Cookie"));
+  const session = await store.getSession();
   session.set("userId", userId);
-  // A random id per sign-in: two sessions of one user are two cookies (rate limits count per session).
-  session.set("sid", crypto.randomUUID());
-  return redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await store.commitSession(session) } });
+  session.set("sid", sid);
+  return store.commitSession(session);
 }
 
+/** Opens a new session (its own row and `sid`) and redirects with its cookie. */
+export async function signIn(request: Request, userId: number, redirectTo: string) {
+  const previous = await sessionCookieOf(request);
+  if (previous) await revokeSession(previous.sid);
+  const cookie = await sessionCookie(userId, await openSession(userId));
+  return redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": cookie } });
+}
+
+/** Ends this session (its row is deleted: the cookie is worthless even if kept) and clears the cookie. */
 export async function signOut(request: Request) {
+  const current = await sessionCookieOf(request);
+  if (current) await revokeSession(current.sid);
+  return redirect("/", { headers: { "Set-Cookie": await clearedSessionCookie() } });
+}
+
+/** Ends every session of the signed-in user, this one included. */
+export async function signOutEverywhere(request: Request) {
+  const current = await sessionCookieOf(request);
+  if (current) await revokeAllSessions(current.userId);
+  return redirect("/", { headers: { "Set-Cookie": await clearedSessionCookie() } });
+}
+
+async function clearedSessionCookie(): Promise<string> {
   const store = sessionStorage();
-  const session = await store.getSession(request.headers.get("Cookie"));
-  return redirect("/", { headers: { "Set-Cookie": await store.destroySession(session) } });
+  return store.destroySession(await store.getSession());
 }
 
 /**
