@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { toMs } from "~/lib/duration";
@@ -7,6 +8,49 @@ const duration = z
   .string()
   .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as "500ms", "30s", "5m" or "1h"')
   .transform((value) => toMs(value as `${number}s`));
+
+/**
+ * Whom Express believes about the client's address (`X-Forwarded-For`): nobody (the default), the
+ * number of proxy hops in front of the app, or the proxies' addresses (IP, CIDR, or Express's
+ * `loopback`, `linklocal`, `uniquelocal`). Not `true`: that would let any client pick its address.
+ */
+const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
+  const text = value.trim().toLowerCase();
+  if (text === "false" || text === "0") return false;
+  if (/^\d+$/.test(text) && Number(text) <= 10) return Number(text);
+  const entries = text.split(",").map((entry) => entry.trim());
+  const valid = (entry: string) => {
+    if (["loopback", "linklocal", "uniquelocal"].includes(entry)) return true;
+    const [address = "", prefix, ...rest] = entry.split("/");
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  const bad = entries.filter((entry) => !valid(entry));
+  if (bad.length === 0) return entries;
+  ctx.addIssue({
+    code: "custom",
+    message: `must be a hop count (0–10) or proxy addresses (IP, CIDR, loopback, linklocal, uniquelocal), not ${bad.join(", ") || "an empty entry"}`,
+  });
+  return z.NEVER;
+});
+
+/** A size such as "1mb", "512kb" or "1048576" (bytes), in bytes. */
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a size such as "1mb", "512kb" or a number of bytes')
+  .transform((value) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(value) as RegExpExecArray;
+    const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? "b").toLowerCase() as "b"];
+    return Math.floor(Number(match[1]) * unit);
+  })
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1024, "must be at least 1kb")
+      .max(1024 ** 3, "must be at most 1gb"),
+  );
 
 /**
  * The whole runtime configuration, read once from the environment and validated.
@@ -41,6 +85,8 @@ const Environment = z
     WARM_INTERVAL: z.union([z.literal("0").transform(() => 0), duration]).default(60_000),
     WARM_HOT_KEYS: z.coerce.number().int().min(0).max(10_000).default(100),
     WORKER_STOP_TIMEOUT: duration.default(10_000),
+    TRUST_PROXY: trustProxy.default(false),
+    BODY_LIMIT: byteSize.default(1024 * 1024),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
@@ -96,6 +142,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     /** Newest first: the first signs, all of them verify (rotation). */
     sessionSecrets: secrets.length > 0 ? secrets : ["dev-only-secret-not-for-production"],
     cacheMode: e.CACHE_MODE,
+    /** Express's `trust proxy`: false, a hop count, or the proxies' addresses. */
+    trustProxy: e.TRUST_PROXY,
+    /** The most bytes any request body may have (Content-Length or streamed). */
+    bodyLimitBytes: e.BODY_LIMIT,
     /** The in-process L1's bound in bytes (0: no L1). */
     cacheL1Bytes: e.CACHE_L1_MB * 1024 * 1024,
     seedDemo: e.SEED_DEMO === undefined ? e.NODE_ENV !== "production" : e.SEED_DEMO === "1" || e.SEED_DEMO === "true",

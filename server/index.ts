@@ -92,6 +92,8 @@ if (cfg.workers === "inline") workers = appEntry.startWorkers();
 
 const app = express();
 app.disable("x-powered-by");
+// Whose X-Forwarded-For to believe for req.ip (rate limits): nobody unless TRUST_PROXY says.
+app.set("trust proxy", cfg.trustProxy);
 app.use(compression());
 app.use(
   pinoHttp({
