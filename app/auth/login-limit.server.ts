@@ -1,23 +1,29 @@
+import { createHash } from "node:crypto";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { cacheRedis } from "~/cache/redis.server";
 
 /**
- * Brute-force protection for /login, counting failed attempts only (so people who type their
- * password right are never slowed down):
- * - per email and client: 5 failures in 15 minutes, then blocked for 15 minutes;
- * - per client: 50 failures in an hour.
+ * Brute-force protection for /login. Every attempt takes a point *before* the password is checked
+ * (one atomic INCR in Redis, so parallel attempts cannot all slip through between a check and a
+ * count) and gets it back when the password was right, so people who type it right are never
+ * slowed down:
+ * - per account and address: 5 attempts in 15 minutes, then blocked 15 minutes — a flood of wrong
+ *   passwords for an email from one address blocks that pair only, never the owner elsewhere;
+ * - per address: 50 attempts in an hour (one address trying many accounts).
  * Backed by Redis so every instance shares the counts. When Redis is down the limits do not switch
  * off (fail closed): each process keeps counting in its own memory until Redis is back.
+ * The address is the client's as Express sees it (`TRUST_PROXY` decides whom to believe).
  */
 const limits = {
-  emailAndClient: { keyPrefix: "rl:login:email-client", points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
-  client: { keyPrefix: "rl:login:client", points: 50, duration: 60 * 60, blockDuration: 60 * 60 },
+  accountAndAddress: { keyPrefix: "rl:login:account-address", points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
+  address: { keyPrefix: "rl:login:address", points: 50, duration: 60 * 60, blockDuration: 60 * 60 },
 };
 
 type Limiter = RateLimiterRedis | RateLimiterMemory;
-let limiters: { emailAndClient: Limiter; client: Limiter } | undefined;
+type Limiters = Record<keyof typeof limits, Limiter>;
+let limiters: Limiters | undefined;
 
-function build(): { emailAndClient: Limiter; client: Limiter } {
+function build(): Limiters {
   const redis = cacheRedis();
   const make = (options: (typeof limits)[keyof typeof limits]): Limiter => {
     const memory = new RateLimiterMemory(options);
@@ -29,44 +35,34 @@ function build(): { emailAndClient: Limiter; client: Limiter } {
       insuranceLimiter: memory,
     });
   };
-  return { emailAndClient: make(limits.emailAndClient), client: make(limits.client) };
+  return { accountAndAddress: make(limits.accountAndAddress), address: make(limits.address) };
 }
 
-function current() {
+// Hashed: the email is whatever the form sent (up to the body limit), a key stays small.
+const hashed = (text: string) => createHash("sha256").update(text).digest("base64url").slice(0, 32);
+
+export type LoginAttempt =
+  /** Go ahead and check the password; `succeeded()` gives the points back. */
+  | { allowed: true; succeeded(): Promise<void>; notChecked(): Promise<void> }
+  /** Refused before any check: seconds to wait. */
+  | { allowed: false; retryAfter: number };
+
+/** Takes one point from each limit for this attempt; refused when any is used up. */
+export async function beginLoginAttempt(email: string, address: string): Promise<LoginAttempt> {
   limiters ??= build();
-  return limiters;
-}
-
-const emailKey = (email: string, client: string) => `${email.trim().toLowerCase()}|${client}`;
-
-/** Seconds to wait before trying again, or 0 when this attempt may go ahead. */
-export async function loginRetryAfter(email: string, client: string): Promise<number> {
-  const { emailAndClient, client: perClient } = current();
-  const [a, b] = await Promise.all([emailAndClient.get(emailKey(email, client)), perClient.get(client)]);
-  const blocked = [
-    [a, limits.emailAndClient.points],
-    [b, limits.client.points],
-  ] as const;
-  let wait = 0;
-  for (const [res, points] of blocked) {
-    if (res && res.consumedPoints >= points) wait = Math.max(wait, Math.ceil(res.msBeforeNext / 1000));
+  const current = limiters;
+  const keys: [Limiter, string][] = [
+    [current.accountAndAddress, hashed(`${email.trim().toLowerCase()}|${address}`)],
+    [current.address, hashed(address)],
+  ];
+  const results = await Promise.allSettled(keys.map(([limiter, key]) => limiter.consume(key)));
+  const refund = () => Promise.all(keys.map(([limiter, key]) => limiter.reward(key, 1).catch(() => {}))).then(() => {});
+  let retryAfter = 0;
+  for (const result of results) {
+    if (result.status === "fulfilled") continue;
+    if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
+    retryAfter = Math.max(retryAfter, Math.ceil(result.reason.msBeforeNext / 1000), 1);
   }
-  return wait;
-}
-
-export async function recordLoginFailure(email: string, client: string): Promise<void> {
-  const { emailAndClient, client: perClient } = current();
-  await Promise.all(
-    [emailAndClient.consume(emailKey(email, client)), perClient.consume(client)].map((p) =>
-      p.catch((error: unknown) => {
-        if (!(error instanceof RateLimiterRes)) throw error;
-      }),
-    ),
-  );
-}
-
-export async function recordLoginSuccess(email: string, client: string): Promise<void> {
-  await current()
-    .emailAndClient.delete(emailKey(email, client))
-    .catch(() => {});
+  if (retryAfter > 0) return { allowed: false, retryAfter };
+  return { allowed: true, succeeded: refund, notChecked: refund };
 }

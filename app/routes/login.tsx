@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { getActor } from "~/auth/actor.server";
-import { loginRetryAfter, recordLoginFailure, recordLoginSuccess } from "~/auth/login-limit.server";
+import { beginLoginAttempt } from "~/auth/login-limit.server";
 import { safeRedirect, signIn } from "~/auth/session.server";
 import { FormErrors, TextField } from "~/components/Field";
 import { handleForm, readForm } from "~/http/forms.server";
@@ -22,8 +22,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const email = values.email ?? "";
   const client = context.clientAddress;
   return handleForm(request, { intent: "login", values }, async () => {
-    const wait = await loginRetryAfter(email, client);
-    if (wait > 0) {
+    // The point is taken before the password is checked: parallel guesses cannot outrun the count.
+    const attempt = await beginLoginAttempt(email, client);
+    if (!attempt.allowed) {
+      const wait = attempt.retryAfter;
       return data(
         {
           intent: "login",
@@ -35,12 +37,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { status: 429, headers: { "Retry-After": String(wait) } },
       );
     }
-    const user = await authenticate(values);
-    if (!user) {
-      await recordLoginFailure(email, client);
-      throw new ValidationError({ _form: ["That email and password do not match an account."] });
+    let user: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      user = await authenticate(values);
+    } catch (error) {
+      // A form without an email or a password checked nothing: it costs nothing.
+      if (error instanceof ValidationError) await attempt.notChecked();
+      throw error;
     }
-    await recordLoginSuccess(email, client);
+    if (!user) throw new ValidationError({ _form: ["That email and password do not match an account."] });
+    await attempt.succeeded();
     return signIn(request, user.id, values.redirectTo ?? "/studio");
   });
 }
