@@ -87,6 +87,14 @@ const Environment = z
     WORKER_STOP_TIMEOUT: duration.default(10_000),
     TRUST_PROXY: trustProxy.default(false),
     BODY_LIMIT: byteSize.default(1024 * 1024),
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    CACHE_AUDIT_RATE: z.coerce.number().min(0).max(1).optional(),
+    ALERT_WEBHOOK_URL: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//, "must be an http:// or https:// URL")
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
@@ -160,6 +168,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       /** How long a stopping worker waits for its running jobs. */
       stopTimeoutMs: e.WORKER_STOP_TIMEOUT,
     },
+    /** Bearer token that lets a non-loopback caller read /metrics. */
+    metricsToken: e.METRICS_TOKEN,
+    /** `npm run worker`'s /metrics port (0: none). */
+    metricsPort: e.METRICS_PORT,
+    /** Share of cache hits the freshness audit re-loads: 1 % by default, every hit in tests. */
+    auditRate: e.CACHE_AUDIT_RATE ?? (e.NODE_ENV === "test" ? 1 : 0.01),
+    /** Receives a JSON POST on each alert change. */
+    alertWebhookUrl: e.ALERT_WEBHOOK_URL,
   };
 }
 

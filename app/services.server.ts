@@ -12,8 +12,9 @@ import { MAX_BODY_BYTES } from "~/http/api-response.server";
 import { createLoadContext } from "~/http/load-context.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
-import { metricsAsPrometheus as cacheMetricsAsPrometheus, observeCache } from "~/monitoring/cache-metrics.server";
-import { warmMetricsAsPrometheus } from "~/monitoring/warm-metrics.server";
+import { observeCache } from "~/monitoring/cache-metrics.server";
+import { observeHttpRequest, PROMETHEUS_CONTENT_TYPE, prometheusText } from "~/monitoring/prometheus.server";
+import "~/monitoring/warm-metrics.server"; // registers warming's counters for /metrics
 import { evictionPolicyProblems } from "~/warming/eviction-policy.server";
 import { closeWarmQueue, openWarmQueue, warmQueue, warmQueueHandle, warmQueueStatus } from "~/warming/queue.server";
 import { recentReads } from "~/warming/recent-reads.server";
@@ -194,11 +195,6 @@ export function startWorkers(): Workers {
   };
 }
 
-/** Everything `/metrics` shows: the cache's counters, then warming's. */
-export function metricsAsPrometheus(): string {
-  return cacheMetricsAsPrometheus() + warmMetricsAsPrometheus();
-}
-
 /**
  * What the HTTP server and the worker process use, reached through the build
  * (`build.entry.module.services`): server/index.ts and workers/main.ts import only this type.
@@ -208,7 +204,10 @@ export const processServices = {
   stopServices,
   startWorkers,
   readiness,
-  metricsAsPrometheus,
+  /** `/metrics`: the process's prom-client registry (cache, warming, HTTP, default metrics). */
+  metricsText: prometheusText,
+  metricsContentType: PROMETHEUS_CONTENT_TYPE,
+  observeHttpRequest,
   createLoadContext,
   /** The one body limit: the HTTP server refuses larger declared bodies before the app reads any. */
   maxBodyBytes: MAX_BODY_BYTES,

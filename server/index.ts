@@ -10,6 +10,8 @@ import { parseConfigOrExit } from "../app/config.server";
 import type { ProcessServices } from "../app/services.server";
 import { ensureRedis } from "./ensure-redis";
 import { flashPurgeCookie } from "./flash-purge";
+import { httpMetrics, routeTree } from "./http-metrics";
+import { metricsAllowed } from "./metrics-access";
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
 import { apiWriteLimit, bodyLimit, crossSiteGuard } from "./security";
 
@@ -104,6 +106,15 @@ app.use(
   }),
 );
 
+// Every request's duration by route id and X-Cache (the build's routes; static files excluded).
+const routes = routeTree(initialBuild.routes);
+const measure = httpMetrics(routes, appEntry.observeHttpRequest, {
+  "/healthz": "healthz",
+  "/readyz": "readyz",
+  "/metrics": "metrics",
+});
+app.use((req, res, next) => (/^\/assets\/|^\/favicon/.test(req.path) ? next() : measure(req, res, next)));
+
 app.get("/healthz", (_req, res) => {
   res.json({ ok: true });
 });
@@ -115,10 +126,15 @@ app.get("/readyz", async (_req, res) => {
     .json(state);
 });
 
-// Cache counters for Prometheus (no user data: query names and counts). Keep it off the public
-// network in production, like /readyz.
-app.get("/metrics", (_req, res) => {
-  res.type("text/plain; version=0.0.4").set("Cache-Control", "no-store").send(appEntry.metricsAsPrometheus());
+// Prometheus metrics (no user data: route ids, query names, counts, buckets), for loopback callers
+// or a METRICS_TOKEN bearer only (docs/operations.md#scraping-metrics).
+app.get("/metrics", async (req, res) => {
+  if (!metricsAllowed(req.socket.remoteAddress, req.headers, cfg.metricsToken)) {
+    res.status(403).type("text/plain").send("forbidden: loopback or METRICS_TOKEN only\n");
+    return;
+  }
+  const text = await appEntry.metricsText();
+  res.set({ "Content-Type": appEntry.metricsContentType, "Cache-Control": "no-store" }).send(text);
 });
 
 app.use(bodyLimit(appEntry.maxBodyBytes));

@@ -3,9 +3,13 @@
 // same build as the server (`npm run build` first), so both share the queries' code.
 import { parseConfigOrExit } from "../app/config.server";
 import type { ProcessServices } from "../app/services.server";
+import { serveMetrics } from "../server/metrics-access";
 
 /** What the app's composition root hands us, through the build's entry.server.tsx. */
-type WorkerEntry = Pick<ProcessServices, "startServices" | "stopServices" | "startWorkers">;
+type WorkerEntry = Pick<
+  ProcessServices,
+  "startServices" | "stopServices" | "startWorkers" | "metricsText" | "metricsContentType"
+>;
 
 const cfg = parseConfigOrExit();
 if (!cfg.databaseUrl) {
@@ -30,10 +34,12 @@ try {
 
 let stopping = false;
 let workers: { stop(): Promise<void> } | undefined;
+let metricsServer: import("node:http").Server | undefined;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "worker: stopping (running jobs may finish within WORKER_STOP_TIMEOUT)");
+  metricsServer?.close();
   await workers?.stop().catch((error: unknown) => logger.error({ err: error }, "error while stopping the worker"));
   await entry.stopServices().catch((error: unknown) => logger.error({ err: error }, "error while closing resources"));
   logger.info("worker: stopped");
@@ -50,3 +56,18 @@ try {
   process.exit(1);
 }
 if (!stopping) workers = entry.startWorkers();
+
+// The worker has no web server: its own /metrics (loopback or METRICS_TOKEN), METRICS_PORT=0 for none.
+if (!stopping && cfg.metricsPort > 0) {
+  metricsServer = await serveMetrics({
+    port: cfg.metricsPort,
+    host: cfg.host,
+    token: cfg.metricsToken,
+    text: entry.metricsText,
+    contentType: entry.metricsContentType,
+  }).catch((error: unknown) => {
+    logger.error({ err: error }, `worker: cannot serve /metrics on port ${cfg.metricsPort}`);
+    return undefined;
+  });
+  if (metricsServer) logger.info(`worker: /metrics on http://${cfg.host}:${cfg.metricsPort}/metrics`);
+}

@@ -3,10 +3,13 @@ import { remember } from "@epic-web/remember";
 import type { CacheEvents } from "~/cache/events";
 import type { CacheStatus } from "~/cache/read-log";
 import { percentiles } from "./percentiles";
+import { prometheus, setCounterSources } from "./prometheus.server";
 
 /**
  * Cache counters of this process, per query and per purge, for /metrics and the dashboards.
- * Latencies go into HDR histograms (node's perf_hooks; about 26 ns a record), in microseconds.
+ * Latencies go into HDR histograms (node's perf_hooks; about 26 ns a record), in microseconds, for
+ * the JSON snapshot, and into prom-client histograms with fixed buckets for /metrics, which
+ * Prometheus can add up across instances (prometheus.server.ts).
  */
 export interface QueryCounters {
   hits: number;
@@ -97,6 +100,7 @@ export function recordRead(name: string, status: CacheStatus, ms: number): void 
   const counters = queryCounters(name);
   counters[statusField[status]] += 1;
   counters.latency.record(Math.max(1, Math.round(ms * 1000)));
+  prometheus().readDuration.observe({ query: name, status }, ms / 1000);
 }
 
 export function recordPurge(tagCount: number, ms: number, ok: boolean): void {
@@ -105,6 +109,7 @@ export function recordPurge(tagCount: number, ms: number, ok: boolean): void {
   purges.tags += tagCount;
   if (!ok) purges.failures += 1;
   purges.duration.record(Math.max(1, Math.round(ms * 1000)));
+  prometheus().purgeDuration.observe(ms / 1000);
 }
 
 /** A JSON-friendly copy of every counter. */
@@ -129,51 +134,12 @@ export function metricsSnapshot() {
 
 export function resetMetrics(): void {
   store.__cacheMetrics = undefined;
+  prometheus().readDuration.reset();
+  prometheus().purgeDuration.reset();
 }
 
-/** The counters in Prometheus's text format, for `/metrics`. */
-export function metricsAsPrometheus(): string {
-  const { queries, purges } = metricsSnapshot();
-  const lines: string[] = [];
-  const family = (name: string, type: "counter" | "gauge", help: string) =>
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  const label = (query: string) => `query="${query.replace(/["\\\n]/g, "_")}"`;
-
-  family("quill_cache_reads_total", "counter", "Cached reads by query and outcome.");
-  for (const [query, c] of Object.entries(queries)) {
-    for (const [status, n] of [
-      ["hit", c.hits],
-      ["miss", c.misses],
-      ["stale", c.stale],
-      ["bypass", c.bypasses],
-    ] as const) {
-      lines.push(`quill_cache_reads_total{${label(query)},status="${status}"} ${n}`);
-    }
-  }
-  for (const [name, help, pick] of [
-    ["quill_cache_errors_total", "Redis calls that failed or timed out (the read bypassed).", "errors"],
-    ["quill_cache_rejected_fills_total", "Fills refused because a purge overtook the load.", "rejectedFills"],
-    ["quill_cache_schema_mismatches_total", "Cached values that no longer matched their schema.", "schemaMismatches"],
-    ["quill_cache_loads_total", "Database loads made by cached queries.", "loads"],
-  ] as const) {
-    family(name, "counter", help);
-    for (const [query, c] of Object.entries(queries)) lines.push(`${name}{${label(query)}} ${c[pick]}`);
-  }
-  family("quill_cache_read_seconds", "gauge", "Read latency percentiles since start (or reset).");
-  for (const [query, c] of Object.entries(queries)) {
-    for (const [q, ms] of [
-      ["0.5", c.latency.p50Ms],
-      ["0.95", c.latency.p95Ms],
-      ["0.99", c.latency.p99Ms],
-    ] as const) {
-      lines.push(`quill_cache_read_seconds{${label(query)},quantile="${q}"} ${ms / 1000}`);
-    }
-  }
-  family("quill_cache_purges_total", "counter", "Purges (invalidate calls).");
-  lines.push(`quill_cache_purges_total ${purges.purges}`);
-  family("quill_cache_purge_failures_total", "counter", "Purges that could not reach Redis (left to the outbox).");
-  lines.push(`quill_cache_purge_failures_total ${purges.failures}`);
-  family("quill_cache_purged_tags_total", "counter", "Tags purged.");
-  lines.push(`quill_cache_purged_tags_total ${purges.tags}`);
-  return `${lines.join("\n")}\n`;
-}
+// /metrics reads the counters from here at scrape time.
+setCounterSources({
+  queries: () => [...state().queries].map(([name, { latency: _latency, ...counts }]) => [name, counts]),
+  purges: () => state().purges,
+});

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  metricsAsPrometheus,
   metricsSnapshot,
   queryCounters,
   recordPurge,
@@ -87,73 +86,5 @@ describe("cache metrics", () => {
       queries: {},
       purges: { purges: 0, tags: 0, failures: 0 },
     });
-  });
-
-  it("writes Prometheus text: every family, every query, label values escaped", () => {
-    recordRead("story.reading", "hit", 2);
-    recordRead("story.reading", "miss", 2);
-    queryCounters("story.reading").rejectedFills += 2;
-    queryCounters("story.reading").schemaMismatches += 3;
-    queryCounters("story.reading").loads += 1;
-    queryCounters("story.reading").errors += 4;
-    recordRead('odd"q\\x\ny', "bypass", 2);
-    recordPurge(2, 1, true);
-    recordPurge(1, 1, false);
-    expect(metricsAsPrometheus()).toBe(
-      `${[
-        "# HELP quill_cache_reads_total Cached reads by query and outcome.",
-        "# TYPE quill_cache_reads_total counter",
-        'quill_cache_reads_total{query="story.reading",status="hit"} 1',
-        'quill_cache_reads_total{query="story.reading",status="miss"} 1',
-        'quill_cache_reads_total{query="story.reading",status="stale"} 0',
-        'quill_cache_reads_total{query="story.reading",status="bypass"} 0',
-        'quill_cache_reads_total{query="odd_q_x_y",status="hit"} 0',
-        'quill_cache_reads_total{query="odd_q_x_y",status="miss"} 0',
-        'quill_cache_reads_total{query="odd_q_x_y",status="stale"} 0',
-        'quill_cache_reads_total{query="odd_q_x_y",status="bypass"} 1',
-        "# HELP quill_cache_errors_total Redis calls that failed or timed out (the read bypassed).",
-        "# TYPE quill_cache_errors_total counter",
-        'quill_cache_errors_total{query="story.reading"} 4',
-        'quill_cache_errors_total{query="odd_q_x_y"} 0',
-        "# HELP quill_cache_rejected_fills_total Fills refused because a purge overtook the load.",
-        "# TYPE quill_cache_rejected_fills_total counter",
-        'quill_cache_rejected_fills_total{query="story.reading"} 2',
-        'quill_cache_rejected_fills_total{query="odd_q_x_y"} 0',
-        "# HELP quill_cache_schema_mismatches_total Cached values that no longer matched their schema.",
-        "# TYPE quill_cache_schema_mismatches_total counter",
-        'quill_cache_schema_mismatches_total{query="story.reading"} 3',
-        'quill_cache_schema_mismatches_total{query="odd_q_x_y"} 0',
-        "# HELP quill_cache_loads_total Database loads made by cached queries.",
-        "# TYPE quill_cache_loads_total counter",
-        'quill_cache_loads_total{query="story.reading"} 1',
-        'quill_cache_loads_total{query="odd_q_x_y"} 0',
-        "# HELP quill_cache_read_seconds Read latency percentiles since start (or reset).",
-        "# TYPE quill_cache_read_seconds gauge",
-        'quill_cache_read_seconds{query="story.reading",quantile="0.5"} 0.002',
-        'quill_cache_read_seconds{query="story.reading",quantile="0.95"} 0.002',
-        'quill_cache_read_seconds{query="story.reading",quantile="0.99"} 0.002',
-        'quill_cache_read_seconds{query="odd_q_x_y",quantile="0.5"} 0.002',
-        'quill_cache_read_seconds{query="odd_q_x_y",quantile="0.95"} 0.002',
-        'quill_cache_read_seconds{query="odd_q_x_y",quantile="0.99"} 0.002',
-        "# HELP quill_cache_purges_total Purges (invalidate calls).",
-        "# TYPE quill_cache_purges_total counter",
-        "quill_cache_purges_total 2",
-        "# HELP quill_cache_purge_failures_total Purges that could not reach Redis (left to the outbox).",
-        "# TYPE quill_cache_purge_failures_total counter",
-        "quill_cache_purge_failures_total 1",
-        "# HELP quill_cache_purged_tags_total Tags purged.",
-        "# TYPE quill_cache_purged_tags_total counter",
-        "quill_cache_purged_tags_total 3",
-      ].join("\n")}\n`,
-    );
-  });
-
-  it("writes only the families when nothing was read", () => {
-    const text = metricsAsPrometheus();
-    expect(text.split("\n").filter((l) => l.startsWith("quill_"))).toEqual([
-      "quill_cache_purges_total 0",
-      "quill_cache_purge_failures_total 0",
-      "quill_cache_purged_tags_total 0",
-    ]);
   });
 });
