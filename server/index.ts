@@ -13,13 +13,12 @@ import { flashPurgeCookie } from "./flash-purge";
 import { httpMetrics, routeTree } from "./http-metrics";
 import { metricsAllowed } from "./metrics-access";
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
-import { apiWriteLimit, bodyLimit, crossSiteGuard } from "./security";
+import { bodyLimit, crossSiteGuard } from "./security";
 
 /** What the app's composition root hands us, through the build's entry.server.tsx. */
 type AppEntry = ProcessServices;
 
 const SHUTDOWN_GRACE_MS = 10_000;
-const API_WRITES_PER_MINUTE = 600;
 
 const cfg = parseConfigOrExit();
 
@@ -141,7 +140,6 @@ app.use(bodyLimit(appEntry.maxBodyBytes));
 app.use(crossSiteGuard);
 // A document POST's purged tags ride to the next page in a cookie (docs/client.md).
 app.use(flashPurgeCookie);
-app.use(apiWriteLimit(() => appEntry.cacheRedis(), API_WRITES_PER_MINUTE));
 
 const warmQueue = appEntry.warmQueueHandle()?.queue;
 if (warmQueue) app.use(QUEUE_DASHBOARD_PATH, queueDashboard(warmQueue, appEntry.actorOfCookie));

@@ -1,7 +1,4 @@
-import { createHash } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
-import type { Redis } from "ioredis";
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** The JSON API's paths: their routes answer 405, then 401, then 413 themselves (docs/api.md). */
@@ -52,39 +49,4 @@ function refuse(res: Response, message: string) {
     .status(403)
     .type("application/json")
     .send(JSON.stringify({ error: message }));
-}
-
-/**
- * A per-client budget of writes to the JSON API (429 beyond it), shared by every instance through
- * Redis. It fails open: with Redis down, writes go through (login keeps its own, closed limit).
- * A client is its session cookie when it has one, else its address.
- */
-export function apiWriteLimit(getRedis: () => Redis | undefined, pointsPerMinute: number) {
-  let limiter: RateLimiterRedis | undefined;
-  return async (req: Request, res: Response, next: NextFunction) => {
-    if (SAFE_METHODS.has(req.method) || !API_PATH.test(req.path)) return next();
-    const redis = getRedis();
-    if (!redis) return next();
-    limiter ??= new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: "rl:api-write",
-      points: pointsPerMinute,
-      duration: 60,
-      rejectIfRedisNotReady: true,
-    });
-    const session = /(?:^|;\s*)__session=([^;]+)/.exec(req.get("Cookie") ?? "")?.[1];
-    const key = session ? `s:${createHash("sha256").update(session).digest("base64url").slice(0, 22)}` : `a:${req.ip}`;
-    try {
-      await limiter.consume(key);
-      next();
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) return next();
-      const retryAfter = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      res
-        .status(429)
-        .set("Retry-After", String(retryAfter))
-        .type("application/json")
-        .send(JSON.stringify({ error: `Too many writes; try again in ${retryAfter} s` }));
-    }
-  };
 }

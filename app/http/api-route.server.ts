@@ -5,6 +5,7 @@ import { invalidationHeaders, PRIVATE_NO_STORE } from "~/http/cache-headers.serv
 import type { SignedIn } from "~/models/actor";
 import { UnauthorizedError } from "~/models/errors";
 import { type ApiErrorBody, api, discardBody, json, methodNotAllowed, readBody } from "./api-response.server";
+import { countApiWrite } from "./api-write-limit.server";
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -17,26 +18,33 @@ export interface ApiCall {
   body: Record<string, unknown>;
 }
 
-type RouteHandler = (args: Pick<LoaderFunctionArgs, "request" | "params">) => Promise<Response>;
+type RouteHandler = (
+  args: Pick<LoaderFunctionArgs, "request" | "params"> & { context?: { clientAddress?: string } },
+) => Promise<Response>;
 
 /**
  * A JSON API resource route (docs/api.md), exported as both `action` and `loader` (so GET gets its 405
  * too): `export const action = apiRoute({ PATCH: ..., DELETE: ... }); export const loader = action;`.
  *
- * In this order: a method not listed gets 405 with `Allow`; anonymous callers get 401 before the
- * body is read, so they never learn anything from validation; then the body is read (413, 415,
- * 400); then the handler runs and every model error becomes its JSON status (400 with field errors,
+ * In this order: a method not listed gets 405 with `Allow`; a write beyond its caller's budget gets
+ * 429 (the caller is the signed-in user, or the address: api-write-limit.server.ts); anonymous
+ * callers get 401 before the body is read, so they never learn anything from validation; then the
+ * body is read (413, 415, 400); then the handler runs and every model error becomes its JSON status (400 with field errors,
  * 403, 404). Every answer is personal: `Cache-Control: private, no-store`.
  */
 export function apiRoute(handlers: Partial<Record<Method, (call: ApiCall) => Promise<Response>>>) {
   const allowed = Object.keys(handlers);
-  const handle: RouteHandler = ({ request, params }) =>
+  const handle: RouteHandler = ({ request, params, context }) =>
     finish(
       request,
       api(async () => {
         const handler = handlers[request.method.toUpperCase() as Method];
         if (!handler) return methodNotAllowed(allowed);
         const actor = await getActor(request);
+        await countApiWrite(
+          request.method,
+          actor ? { userId: actor.id } : { address: context?.clientAddress ?? "unknown" },
+        );
         if (!actor) throw new UnauthorizedError();
         return handler({ request, params, actor, body: await readBody(request) });
       }),
