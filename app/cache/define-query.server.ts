@@ -27,6 +27,8 @@ export interface QueryDeclaration<S extends z.ZodType, V extends z.ZodType> {
   /** The shape of the value: checked after each load and when it comes out of Redis. */
   value: V;
   load(args: z.output<S>, context: { userId?: number }): Promise<z.input<V>>;
+  /** Many at once, in the order of `args` (one `WHERE id IN (…)`): what `readMany` loads misses with. */
+  loadMany?(args: readonly z.output<S>[], context: { userId?: number }): Promise<z.input<V>[]>;
 }
 
 export interface Query<S extends z.ZodType, V extends z.ZodType> {
@@ -37,6 +39,8 @@ export interface Query<S extends z.ZodType, V extends z.ZodType> {
   /** What the engine runs; a benchmark can hand it to an engine without a store (no cache). */
   spec: QuerySpec<z.output<S>, z.output<V>>;
   read(args: z.input<S>, options?: ReadOptions): Promise<ReadResult<z.output<V>>>;
+  /** Many reads of this query in one round trip (docs/caching.md#assembled-pages). */
+  readMany(args: readonly z.input<S>[], options?: ReadOptions): Promise<ReadResult<z.output<V>>[]>;
 }
 
 /**
@@ -75,6 +79,7 @@ export function defineQuery<S extends z.ZodType, V extends z.ZodType>(
     scope: declaration.scope,
     schema: declaration.value as z.ZodType<z.output<V>>,
     load: declaration.load,
+    loadMany: declaration.loadMany,
   };
   const query: Query<S, V> = {
     name: declaration.name,
@@ -83,6 +88,12 @@ export function defineQuery<S extends z.ZodType, V extends z.ZodType>(
     argsSchema: declaration.args,
     spec,
     read: (args, options) => processQueryCache().read(spec, declaration.args.parse(args), options),
+    readMany: (args, options) =>
+      processQueryCache().readMany(
+        spec,
+        args.map((a) => declaration.args.parse(a)),
+        options,
+      ),
   };
   queryRegistry.set(declaration.name, query as unknown as Query<z.ZodType, z.ZodType>);
   return query;

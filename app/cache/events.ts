@@ -8,7 +8,7 @@ import type { CacheStatus } from "./read-log";
  * problem (docs/decisions/009-layers-and-composition-root.md).
  */
 export interface CacheEventMap {
-  /** A reader's lookup reached Redis (not the worker's own reads): the reads warming repeats. */
+  /** A reader's read that reached Redis and succeeded (not the worker's own): the reads warming repeats. */
   read: { query: string; args: unknown; userId?: number; tags: readonly string[] };
   /** A hit served from the in-process L1 (after its tokens were checked); also a `served` hit. */
   l1Hit: { query: string };

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { type CacheEvents, cacheEvents } from "./events";
 import type { L1Cache } from "./l1";
-import type { CacheStatus, ReadLog } from "./read-log";
+import { type CacheStatus, type ReadLog, worstStatus } from "./read-log";
 import type { Lookup, TagStore } from "./tagged-store.server";
 
 /** A declared query as the engine sees it (see define-query.server.ts for how one is written). */
@@ -13,6 +13,11 @@ export interface QuerySpec<A, V> {
   scope: "public" | "user";
   schema: z.ZodType<V>;
   load(args: A, context: { userId?: number }): Promise<unknown>;
+  /**
+   * Loads many at once (one `WHERE id IN (…)`), a value for each of `args` in the same order:
+   * what `readMany` runs for its misses. Without it, `load` runs once for each.
+   */
+  loadMany?(args: readonly A[], context: { userId?: number }): Promise<unknown[]>;
 }
 
 export interface ReadOptions {
@@ -51,6 +56,13 @@ export interface CacheEngineOptions {
   events?: CacheEvents;
   /** An in-process first level (l1.ts); used only with a store that can read tokens alone. */
   l1?: L1Cache;
+}
+
+/** One item of `readMany`: its key and tags, then what its lookup found. */
+interface ManyItem<A> {
+  args: A;
+  key: string;
+  tags: string[];
 }
 
 /** One fill: what to load, where to store it, and the tokens captured before the load. */
@@ -106,7 +118,7 @@ export class QueryCache {
     if (spec.scope === "user" && options.userId === undefined) {
       throw new Error(`${spec.name} is user-scoped: read it with a userId`);
     }
-    const key = `${spec.name}:${stableKey(args)}${spec.scope === "user" ? `:u${options.userId}` : ""}`;
+    const key = this.keyOf(spec, args, options.userId);
     const context = { userId: options.userId };
     const noteRead = () => {
       if (options.track !== false) this.events.emit("read", { query: spec.name, args, userId: options.userId, tags });
@@ -158,12 +170,12 @@ export class QueryCache {
       return finish("bypass", loaded.value, elapsed(lookupStarted) - loaded.dbMs, loaded.dbMs);
     }
     const cacheMs = elapsed(lookupStarted);
-    noteRead();
 
     if (lookup.payload !== null && !options.forceFresh) {
       const entry = this.decode(spec, lookup.payload);
       if (entry && Date.now() < entry.freshUntil - (options.refreshAheadMs ?? 0)) {
         this.options.l1?.set(key, { ...entry, tokens: lookup.tokens.join(",") }, lookup.payload.length);
+        noteRead();
         return finish("hit", entry.value, cacheMs, 0);
       }
       if (entry && options.refreshAheadMs === undefined) {
@@ -173,6 +185,7 @@ export class QueryCache {
             if (!(error instanceof RefreshSkipped)) this.events.emit("refreshFailed", { query: spec.name, error });
           },
         );
+        noteRead();
         return finish("stale", entry.value, cacheMs, 0);
       }
     }
@@ -188,7 +201,152 @@ export class QueryCache {
       background: false,
       forceFresh: options.forceFresh || options.refreshAheadMs !== undefined,
     });
+    // Only a read that succeeded is one to warm (a 404's is not).
+    noteRead();
     return finish("miss", loaded.value, cacheMs, loaded.dbMs);
+  }
+
+  /**
+   * Reads many keys of one query (docs/caching.md#assembled-pages): every entry and its tokens in
+   * one round trip, hits served, misses loaded together by `spec.loadMany` and each stored by
+   * compare-and-set under the tokens its own lookup saw, exactly as `read` would. A miss that
+   * another read of the same key and tokens is already loading joins it. The results keep the
+   * order of `argsList`. The read log gets one record for the batch (its worst status).
+   *
+   * No cross-instance lock here: a batch is one small query, and two instances loading the same
+   * entity at once are correct (compare-and-set) and cheap. Not through the L1 either (yet).
+   */
+  async readMany<A, V>(
+    spec: QuerySpec<A, V>,
+    argsList: readonly A[],
+    options: ReadOptions = {},
+  ): Promise<ReadResult<V>[]> {
+    const started = performance.now();
+    if (spec.scope === "user" && options.userId === undefined) {
+      throw new Error(`${spec.name} is user-scoped: read it with a userId`);
+    }
+    const context = { userId: options.userId };
+    const items: ManyItem<A>[] = argsList.map((args) => ({
+      args,
+      key: this.keyOf(spec, args, options.userId),
+      tags: [...new Set(spec.tags(args))].sort(),
+    }));
+    const results: ReadResult<V>[] = new Array(items.length);
+    const finishAll = (cacheMs: number) => {
+      const ms = elapsed(started);
+      for (const [i, item] of items.entries()) {
+        const result = results[i] as ReadResult<V>;
+        this.events.emit("served", {
+          query: spec.name,
+          status: result.status,
+          ms,
+          args: item.args,
+          userId: options.userId,
+          value: result.value,
+        });
+      }
+      if (items.length > 0) {
+        options.log?.add({
+          query: `${spec.name} ×${items.length}`,
+          status: worstStatus(results.map((r) => r.status)),
+          tags: [...new Set(items.flatMap((item) => item.tags))],
+          cacheMs,
+          dbMs: Math.max(0, ...results.map((r) => r.dbMs)),
+        });
+      }
+      return results;
+    };
+    if (items.length === 0) return results;
+
+    const store = this.options.store();
+    const bypass = async (cacheMs: number) => {
+      const loaded = await this.loadMany(spec, items, context);
+      for (const [i, item] of items.entries()) {
+        results[i] = { value: loaded.values[i] as V, status: "bypass", tags: item.tags, cacheMs, dbMs: loaded.dbMs };
+      }
+      return finishAll(cacheMs);
+    };
+    if (!store) return bypass(0);
+
+    const lookupStarted = performance.now();
+    let lookups: Lookup[];
+    try {
+      lookups = store.lookupMany
+        ? await store.lookupMany(items)
+        : await Promise.all(items.map((item) => store.lookup(item.key, item.tags)));
+      this.options.reportRedis?.(true);
+    } catch (error) {
+      this.redisFailed(spec.name, error, "lookup");
+      return bypass(elapsed(lookupStarted));
+    }
+    const cacheMs = elapsed(lookupStarted);
+
+    const misses: { i: number; item: ManyItem<A>; tokens: string[] }[] = [];
+    for (const [i, item] of items.entries()) {
+      const lookup = lookups[i] as Lookup;
+      const entry = lookup.payload === null || options.forceFresh ? null : this.decode(spec, lookup.payload);
+      if (entry && Date.now() < entry.freshUntil) {
+        results[i] = { value: entry.value, status: "hit", tags: item.tags, cacheMs, dbMs: 0 };
+      } else if (entry) {
+        void this.fill({ spec, ...item, context, store, tokens: lookup.tokens, background: true }).catch((error) => {
+          if (!(error instanceof RefreshSkipped)) this.events.emit("refreshFailed", { query: spec.name, error });
+        });
+        results[i] = { value: entry.value, status: "stale", tags: item.tags, cacheMs, dbMs: 0 };
+      } else {
+        misses.push({ i, item, tokens: lookup.tokens });
+      }
+    }
+    if (misses.length > 0) {
+      const filled = await this.fillMany(spec, misses, context, store);
+      for (const [n, { i, item }] of misses.entries()) {
+        const loaded = filled[n] as Loaded<V>;
+        results[i] = { value: loaded.value, status: "miss", tags: item.tags, cacheMs, dbMs: loaded.dbMs };
+      }
+    }
+    if (options.track !== false) {
+      for (const item of items) {
+        this.events.emit("read", { query: spec.name, args: item.args, userId: options.userId, tags: item.tags });
+      }
+    }
+    return finishAll(cacheMs);
+  }
+
+  /**
+   * The misses of a batch: each joins a load of the same key and tokens already running in this
+   * process; the rest load in one `loadMany` and are stored each by compare-and-set.
+   */
+  private fillMany<A, V>(
+    spec: QuerySpec<A, V>,
+    misses: { item: ManyItem<A>; tokens: string[] }[],
+    context: { userId?: number },
+    store: TagStore,
+  ): Promise<Loaded<V>[]> {
+    const flightKeys = misses.map(({ item, tokens }) => `${item.key}|${tokens.join(",")}`);
+    const own = misses.flatMap((miss, n) => (this.inflight.has(flightKeys[n] as string) ? [] : [{ ...miss, n }]));
+    if (own.length > 0) {
+      const batch = this.loadMany(
+        spec,
+        own.map(({ item }) => item),
+        context,
+      ).then(async (loaded) => {
+        await Promise.all(
+          own.map(({ item, tokens }, m) =>
+            this.storeLoaded(spec, store, item.key, item.tags, tokens, loaded.values[m] as V),
+          ),
+        );
+        return loaded;
+      });
+      for (const [m, { n }] of own.entries()) {
+        const flightKey = flightKeys[n] as string;
+        const work = batch.then((loaded) => ({ value: loaded.values[m] as V, dbMs: loaded.dbMs }));
+        this.inflight.set(flightKey, work);
+        void work.then(
+          () => this.inflight.delete(flightKey),
+          () => this.inflight.delete(flightKey),
+        );
+      }
+    }
+    return Promise.all(flightKeys.map((flightKey) => this.inflight.get(flightKey) as Promise<Loaded<V>>));
   }
 
   /**
@@ -235,6 +393,53 @@ export class QueryCache {
     }
   }
 
+  /** Loads many from the database (one `loadMany`, or one `load` each), each checked. */
+  private async loadMany<A, V>(
+    spec: QuerySpec<A, V>,
+    items: readonly ManyItem<A>[],
+    context: { userId?: number },
+  ): Promise<{ values: V[]; dbMs: number }> {
+    const started = performance.now();
+    try {
+      const args = items.map((item) => item.args);
+      const raw = spec.loadMany
+        ? await spec.loadMany(args, context)
+        : await Promise.all(args.map((a) => spec.load(a, context)));
+      if (raw.length !== items.length)
+        throw new Error(`${spec.name}: loadMany gave ${raw.length} values for ${items.length}`);
+      return { values: raw.map((value) => spec.schema.parse(value)), dbMs: elapsed(started) };
+    } finally {
+      this.events.emit("loaded", { query: spec.name, ms: elapsed(started) });
+    }
+  }
+
+  /** Stores a loaded value by compare-and-set under the tokens captured before its load. */
+  private async storeLoaded<V>(
+    spec: QuerySpec<unknown, V>,
+    store: TagStore,
+    key: string,
+    tags: string[],
+    tokens: readonly string[],
+    value: V,
+  ): Promise<void> {
+    const freshMs = jitter(spec.freshMs);
+    const freshUntil = Date.now() + freshMs;
+    const payload = JSON.stringify({ v: value, f: freshUntil });
+    try {
+      const stored = await store.store(key, tags, tokens, payload, freshMs + spec.staleMs);
+      if (!stored) this.events.emit("fillRejected", { query: spec.name });
+      // Only what Redis took, under the tokens it took it with: the L1 never knows better.
+      else this.options.l1?.set(key, { value, freshUntil, tokens: tokens.join(",") }, payload.length);
+    } catch (error) {
+      this.redisFailed(spec.name, error, "store");
+    }
+  }
+
+  /** The entry's key: the query, its arguments, and the reader for a user-scoped query. */
+  private keyOf<A>(spec: QuerySpec<A, unknown>, args: A, userId: number | undefined): string {
+    return `${spec.name}:${stableKey(args)}${spec.scope === "user" ? `:u${userId}` : ""}`;
+  }
+
   /**
    * Loads and stores a missing (or refreshing) key. Reads of one key that saw the same tokens share
    * one load; a read that saw other tokens (a purge came in between) never joins an older load.
@@ -272,17 +477,7 @@ export class QueryCache {
     }
     try {
       const loaded = await this.load(spec, args, context);
-      const freshMs = jitter(spec.freshMs);
-      const freshUntil = Date.now() + freshMs;
-      const payload = JSON.stringify({ v: loaded.value, f: freshUntil });
-      try {
-        const stored = await store.store(key, tags, tokens, payload, freshMs + spec.staleMs);
-        if (!stored) this.events.emit("fillRejected", { query: spec.name });
-        // Only what Redis took, under the tokens it took it with: the L1 never knows better.
-        else this.options.l1?.set(key, { value: loaded.value, freshUntil, tokens: tokens.join(",") }, payload.length);
-      } catch (error) {
-        this.redisFailed(spec.name, error, "store");
-      }
+      await this.storeLoaded(spec as QuerySpec<unknown, V>, store, key, tags, tokens, loaded.value);
       return loaded;
     } finally {
       if (lock) await store.unlock(key, lock).catch(() => {});

@@ -12,6 +12,12 @@ export interface ReadRecord {
   dbMs: number;
 }
 
+/** MISS if any read loaded from the database, else STALE, else BYPASS, else HIT. */
+export function worstStatus(statuses: readonly CacheStatus[]): CacheStatus {
+  for (const status of ["miss", "stale", "bypass"] as const) if (statuses.includes(status)) return status;
+  return "hit";
+}
+
 /**
  * The cached reads one request made (one per loader in a nested page, several per single-fetch
  * data request), summed up into the response headers of docs/design.md#response-headers.
@@ -23,13 +29,13 @@ export class ReadLog {
     this.reads.push(record);
   }
 
-  /** MISS if any read loaded from the database, else STALE, else BYPASS, else HIT. */
+  /** Forgets the reads: a page refused to its reader says nothing of what the cache holds. */
+  clear(): void {
+    this.reads.length = 0;
+  }
+
   status(): CacheStatus | undefined {
-    if (this.reads.length === 0) return undefined;
-    for (const status of ["miss", "stale", "bypass"] as const) {
-      if (this.reads.some((r) => r.status === status)) return status;
-    }
-    return "hit";
+    return this.reads.length === 0 ? undefined : worstStatus(this.reads.map((r) => r.status));
   }
 
   headers(): Record<string, string> {

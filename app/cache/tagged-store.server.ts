@@ -85,6 +85,15 @@ export function splitEntry(raw: string): { tokens: string; payload: string } | n
   return cut < 0 ? null : { tokens: raw.slice(0, cut), payload: raw.slice(cut + 1) };
 }
 
+/** An entry as read (or null) against the current tokens of its tags: valid, purged or absent. */
+function judge(raw: string | null | undefined, tokens: string[]): Lookup {
+  if (raw === null || raw === undefined) return { payload: null, tokens, purged: false };
+  const entry = splitEntry(raw);
+  if (!entry) return { payload: null, tokens, purged: false }; // not an entry of ours
+  const valid = entry.tokens === tokens.join(",");
+  return valid ? { payload: entry.payload, tokens, purged: false } : { payload: null, tokens, purged: true };
+}
+
 /** The two scripts, defined once per connection (ioredis sends EVALSHA, and the script on NOSCRIPT). */
 interface WithScripts {
   taggedLookup(...args: (string | number)[]): Promise<(string | null)[]>;
@@ -112,6 +121,8 @@ export function newToken(): string {
 /** What the read path needs of a store (a test can put gates in front of each call). */
 export interface TagStore {
   lookup(key: string, tags: readonly string[]): Promise<Lookup>;
+  /** Many lookups in one round trip (`readMany`); the engine falls back to one lookup each. */
+  lookupMany?(items: readonly { key: string; tags: readonly string[] }[]): Promise<Lookup[]>;
   /** The current token of each tag (null where it has none), without the entry: the L1's check. */
   tokens?(tags: readonly string[]): Promise<(string | null)[]>;
   store(
@@ -158,11 +169,48 @@ export class TaggedStore implements TagStore {
       );
     }
     const [raw, ...tokens] = reply as [string | null, ...string[]];
-    if (raw === null || raw === undefined) return { payload: null, tokens, purged: false };
-    const entry = splitEntry(raw);
-    if (!entry) return { payload: null, tokens, purged: false }; // not an entry of ours
-    const valid = entry.tokens === tokens.join(",");
-    return valid ? { payload: entry.payload, tokens, purged: false } : { payload: null, tokens, purged: true };
+    return judge(raw, tokens);
+  }
+
+  /**
+   * Many entries and all their tokens in one MGET (the tokens of one instant, shared tags read
+   * once). Items with a missing token go through the script, pipelined: one more round trip, only
+   * then.
+   */
+  async lookupMany(items: readonly { key: string; tags: readonly string[] }[]): Promise<Lookup[]> {
+    if (items.length === 0) return [];
+    const tags = [...new Set(items.flatMap((item) => item.tags))];
+    const reply = (await this.redis.mget(
+      ...items.map((item) => this.keys.entry(item.key)),
+      ...tags.map(this.keys.token),
+    )) as (string | null)[];
+    const tokenOf = new Map(tags.map((tag, i) => [tag, reply[items.length + i] ?? null]));
+    const lookups: (Lookup | undefined)[] = items.map((item, i) => {
+      const tokens = item.tags.map((tag) => tokenOf.get(tag) ?? null);
+      if (tokens.some((token) => token === null)) return undefined;
+      return judge(reply[i] ?? null, tokens as string[]);
+    });
+    const missing = items.flatMap((item, i) => (lookups[i] === undefined ? [{ item, i }] : []));
+    if (missing.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const { item } of missing) {
+        (pipeline as unknown as WithScripts).taggedLookup(
+          1 + item.tags.length,
+          this.keys.entry(item.key),
+          ...item.tags.map(this.keys.token),
+          NEW_TOKEN_TTL_MS,
+          ...item.tags.map(() => newToken()),
+        );
+      }
+      const results = (await pipeline.exec()) ?? [];
+      missing.forEach(({ i }, n) => {
+        const [error, raw] = results[n] ?? [new Error("no reply from the pipeline"), null];
+        if (error) throw error;
+        const [entry, ...tokens] = raw as [string | null, ...string[]];
+        lookups[i] = judge(entry, tokens);
+      });
+    }
+    return lookups as Lookup[];
   }
 
   async tokens(tags: readonly string[]): Promise<(string | null)[]> {

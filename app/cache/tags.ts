@@ -4,6 +4,8 @@
  */
 export const tags = {
   story: (storyId: number | string) => `story:${storyId}`,
+  /** The studio's word counts of a story's chapters: every scene save changes them. */
+  storyWordCounts: (storyId: number | string) => `story:${storyId}:words`,
   chapter: (chapterId: number | string) => `chapter:${chapterId}`,
   scene: (sceneId: number | string) => `scene:${sceneId}`,
   userStories: (userId: number | string) => `user:${userId}:stories`,

@@ -30,6 +30,6 @@ export async function setLike(
       .select({ n: sql<number>`count(*)::int` })
       .from(postLikes)
       .where(eq(postLikes.postId, postId));
-    return { value: { liked, likeCount: row?.n ?? 0 }, tags: [tags.post(postId), tags.communityFeed()] };
+    return { value: { liked, likeCount: row?.n ?? 0 }, tags: [tags.post(postId)] };
   });
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
@@ -21,12 +21,28 @@ const outerPostId = sql`${posts}.${sql.identifier(posts.id.name)}`;
 const likeCount = sql<number>`(select count(*)::int from ${postLikes} where ${postLikes.postId} = ${outerPostId})`;
 const replyCount = sql<number>`(select count(*)::int from ${replies} where ${replies.postId} = ${outerPostId})`;
 
-/** One page of the community feed, newest first, with like and reply counts. */
-export async function listFeed(page: number) {
+/**
+ * Where page `page` of the community feed sits (clamped to the pages there are) and the ids of its
+ * posts, newest first. The posts themselves are read apart (listPostSummaries): a like changes one
+ * post's counts, not the page.
+ */
+export async function listFeedPage(page: number) {
   const [total] = await db().select({ n: count() }).from(posts);
   const totalPosts = total?.n ?? 0;
   const pageCount = Math.max(1, Math.ceil(totalPosts / FEED_PAGE_SIZE));
   const current = Math.min(Math.max(1, page), pageCount);
+  const rows = await db()
+    .select({ id: posts.id })
+    .from(posts)
+    .orderBy(desc(posts.createdAt), desc(posts.id))
+    .limit(FEED_PAGE_SIZE)
+    .offset((current - 1) * FEED_PAGE_SIZE);
+  return { postIds: rows.map((row) => row.id), page: current, pageCount, totalPosts };
+}
+
+/** Posts as the feed shows them, with like and reply counts, in the order of `postIds`; null for one that is gone. */
+export async function listPostSummaries(postIds: readonly number[]) {
+  if (postIds.length === 0) return [];
   const rows = await db()
     .select({
       id: posts.id,
@@ -39,10 +55,16 @@ export async function listFeed(page: number) {
     })
     .from(posts)
     .innerJoin(users, eq(users.id, posts.authorId))
-    .orderBy(desc(posts.createdAt), desc(posts.id))
-    .limit(FEED_PAGE_SIZE)
-    .offset((current - 1) * FEED_PAGE_SIZE);
-  return { posts: rows, page: current, pageCount, totalPosts };
+    .where(inArray(posts.id, [...postIds]));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return postIds.map((id) => byId.get(id) ?? null);
+}
+
+/** One page of the feed, straight from the database: the page's ids with their summaries. */
+export async function listFeed(page: number) {
+  const { postIds, ...where } = await listFeedPage(page);
+  const summaries = await listPostSummaries(postIds);
+  return { ...where, posts: summaries.flatMap((summary) => (summary ? [summary] : [])) };
 }
 
 /** A post with its counts and replies, oldest reply first. */

@@ -18,6 +18,6 @@ export async function addReply(actor: Actor, postId: number, input: unknown): Pr
       .values({ ...values, postId, authorId: me.id })
       .returning({ id: replies.id });
     if (!row) throw new Error("insert returned no row");
-    return { value: row, tags: [tags.post(postId), tags.communityFeed()] };
+    return { value: row, tags: [tags.post(postId)] };
   });
 }

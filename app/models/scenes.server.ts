@@ -46,17 +46,20 @@ export async function loadOwnScene(actor: Reader, sceneId: number) {
 }
 
 /**
- * What a change to a scene touches: the scene, its chapter's list, and the story's reading view.
- * When the order or a title changes, the other scenes of the chapter too (their editors link to
- * their neighbours by title); a content-only save (autosave) touches just the three.
+ * What a change to a scene touches (docs/caching.md#what-each-write-purges): the scene (its editor
+ * and its reading entry), its chapter's list and the story's word counts in the studio. When the
+ * order or a title changes, the other scenes of the chapter too (their editors link to their
+ * neighbours by title); when the chapter's scenes change (added, moved, deleted), the story's
+ * outline. A content-only save (autosave) touches just the first three.
  */
 async function sceneTags(
   tx: Transaction,
   sceneId: number,
   chapter: { id: number; storyId: number },
-  { siblings }: { siblings: boolean },
+  { siblings, outline }: { siblings: boolean; outline: boolean },
 ) {
-  const own = [tags.scene(sceneId), tags.chapter(chapter.id), tags.story(chapter.storyId)];
+  const own = [tags.scene(sceneId), tags.chapter(chapter.id), tags.storyWordCounts(chapter.storyId)];
+  if (outline) own.push(tags.story(chapter.storyId));
   if (!siblings) return own;
   const rows = await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.chapterId, chapter.id));
   return [...own, ...rows.map((r) => tags.scene(r.id))];
@@ -97,7 +100,7 @@ export async function addScene(actor: Actor, chapterId: number, input: unknown):
       .values({ ...values, chapterId: chapter.id, position, wordCount: countWords(values.content) })
       .returning({ id: scenes.id });
     if (!row) throw new Error("insert returned no row");
-    return { value: row, tags: await sceneTags(tx, row.id, chapter, { siblings: true }) };
+    return { value: row, tags: await sceneTags(tx, row.id, chapter, { siblings: true, outline: true }) };
   });
 }
 
@@ -129,14 +132,17 @@ export async function updateScene(actor: Actor, sceneId: number, input: unknown)
       .where(and(eq(scenes.id, scene.id), eq(scenes.chapterId, chapter.id)))
       .returning();
     if (!row) throw new NotFoundError("Scene");
-    return { value: row, tags: await sceneTags(tx, scene.id, chapter, { siblings: !contentOnly }) };
+    return {
+      value: row,
+      tags: await sceneTags(tx, scene.id, chapter, { siblings: !contentOnly, outline: position !== undefined }),
+    };
   });
 }
 
 export async function deleteScene(actor: Actor, sceneId: number): Promise<Changed<{ chapterId: number }>> {
   const { scene, chapter } = await loadOwnScene(actor, sceneId);
   return commitChange("scene.delete", async (tx) => {
-    const touched = await sceneTags(tx, scene.id, chapter, { siblings: true });
+    const touched = await sceneTags(tx, scene.id, chapter, { siblings: true, outline: true });
     await placeSibling(tx, "scenes", chapter.id, scene.id, null);
     await tx.delete(scenes).where(eq(scenes.id, scene.id));
     return { value: { chapterId: chapter.id }, tags: touched };

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
@@ -71,10 +71,11 @@ export async function getStoryForEditing(actor: Reader, storyId: number) {
 }
 
 /**
- * The reading view: a story with every chapter and the text of its scenes, in order, whoever may
- * read it (see assertReadable). Shared by every reader, so the cache keeps one copy.
+ * The outline of the reading view: the story and its chapters, with the ids of each chapter's
+ * scenes in order. The scenes' text is read apart (listScenesForReading), so that saving one scene
+ * changes one small entry, not the whole story.
  */
-export async function loadStoryForReading(storyId: number) {
+export async function loadStoryOutline(storyId: number) {
   const [story] = await db()
     .select({
       id: stories.id,
@@ -96,36 +97,46 @@ export async function loadStoryForReading(storyId: number) {
       chapterTitle: chapters.title,
       chapterSummary: chapters.summary,
       sceneId: scenes.id,
-      sceneTitle: scenes.title,
-      content: scenes.content,
-      wordCount: scenes.wordCount,
     })
     .from(chapters)
     .leftJoin(scenes, eq(scenes.chapterId, chapters.id))
     .where(eq(chapters.storyId, storyId))
     .orderBy(asc(chapters.position), asc(chapters.id), asc(scenes.position), asc(scenes.id));
-  const chapterList: {
-    id: number;
-    title: string;
-    summary: string;
-    scenes: { id: number; title: string; content: string; wordCount: number }[];
-  }[] = [];
+  const chapterList: { id: number; title: string; summary: string; sceneIds: number[] }[] = [];
   for (const row of rows) {
     let chapter = chapterList.at(-1);
     if (chapter?.id !== row.chapterId) {
-      chapter = { id: row.chapterId, title: row.chapterTitle, summary: row.chapterSummary, scenes: [] };
+      chapter = { id: row.chapterId, title: row.chapterTitle, summary: row.chapterSummary, sceneIds: [] };
       chapterList.push(chapter);
     }
-    if (row.sceneId !== null) {
-      chapter.scenes.push({
-        id: row.sceneId,
-        title: row.sceneTitle ?? "",
-        content: row.content ?? "",
-        wordCount: row.wordCount ?? 0,
-      });
-    }
+    if (row.sceneId !== null) chapter.sceneIds.push(row.sceneId);
   }
   return { story, chapters: chapterList };
+}
+
+/** Scenes as the reading view shows them, in the order of `sceneIds`; null for one that is gone. */
+export async function listScenesForReading(sceneIds: readonly number[]) {
+  if (sceneIds.length === 0) return [];
+  const rows = await db()
+    .select({ id: scenes.id, title: scenes.title, content: scenes.content, wordCount: scenes.wordCount })
+    .from(scenes)
+    .where(inArray(scenes.id, [...sceneIds]));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return sceneIds.map((id) => byId.get(id) ?? null);
+}
+
+/** The whole reading view, straight from the database: the outline with its scenes. */
+export async function loadStoryForReading(storyId: number) {
+  const { story, chapters: outline } = await loadStoryOutline(storyId);
+  const sceneRows = await listScenesForReading(outline.flatMap((c) => c.sceneIds));
+  const byId = new Map(sceneRows.flatMap((row) => (row ? [[row.id, row] as const] : [])));
+  return {
+    story,
+    chapters: outline.map(({ sceneIds, ...chapter }) => ({
+      ...chapter,
+      scenes: sceneIds.flatMap((id) => byId.get(id) ?? []),
+    })),
+  };
 }
 
 /**

@@ -1,14 +1,17 @@
 import { z } from "zod";
+import { defineComposite } from "~/cache/define-composite.server";
 import { defineQuery } from "~/cache/define-query.server";
+import type { ReadOptions } from "~/cache/query-cache.server";
 import { tags } from "~/cache/tags";
 import { getChapterForEditing } from "~/models/chapters.server";
-import { getPost, isLikedBy, listFeed } from "~/models/posts.server";
+import { getPost, isLikedBy, listFeedPage, listPostSummaries } from "~/models/posts.server";
 import { getSceneForEditing } from "~/models/scenes.server";
 import {
   getStoryForEditing,
   listPublishedStories,
+  listScenesForReading,
   listStoriesByAuthor,
-  loadStoryForReading,
+  loadStoryOutline,
 } from "~/models/stories.server";
 import { findUserById } from "~/models/users.server";
 import * as value from "./schemas";
@@ -49,15 +52,54 @@ export const publishedStories = defineQuery({
   load: () => listPublishedStories(20),
 });
 
-export const storyReading = defineQuery({
-  name: "story.reading",
+/** The reading view's outline: the story, its chapters and their scene ids (docs/caching.md#assembled-pages). */
+export const storyOutline = defineQuery({
+  name: "story.outline",
   args: storyId,
   tags: ({ storyId }) => [tags.story(storyId)],
   fresh: "5m",
   stale: "1h",
   scope: "public",
+  value: value.storyOutline,
+  load: ({ storyId }) => loadStoryOutline(storyId),
+});
+
+/** One scene of the reading view; null once it is gone. Only read through `storyReading`. */
+export const sceneReading = defineQuery({
+  name: "story.scene",
+  args: sceneId,
+  tags: ({ sceneId }) => [tags.scene(sceneId)],
+  fresh: "5m",
+  stale: "1h",
+  scope: "public",
+  value: value.readingScene.nullable(),
+  load: async ({ sceneId }) => (await listScenesForReading([sceneId]))[0] ?? null,
+  loadMany: (args) => listScenesForReading(args.map((a) => a.sceneId)),
+});
+
+/**
+ * The reading view, assembled: the outline, then its scenes in one batch. Saving a scene purges
+ * that scene's entry; the outline and every other scene stay hits. It holds drafts too: the route
+ * shows a draft to its author only.
+ */
+export const storyReading = defineComposite({
+  name: "story.reading",
+  args: storyId,
+  list: storyOutline,
+  listArgs: (args) => args,
+  item: sceneReading,
+  refs: (outline) => outline.chapters.flatMap((chapter) => chapter.sceneIds.map((sceneId) => ({ sceneId }))),
+  assemble: (outline, scenes) => {
+    const byId = new Map(scenes.flatMap((scene) => (scene ? [[scene.id, scene] as const] : [])));
+    return {
+      story: outline.story,
+      chapters: outline.chapters.map(({ sceneIds, ...chapter }) => ({
+        ...chapter,
+        scenes: sceneIds.flatMap((id) => byId.get(id) ?? []),
+      })),
+    };
+  },
   value: value.readingStory,
-  load: ({ storyId }) => loadStoryForReading(storyId),
 });
 
 export const studioStories = defineQuery({
@@ -77,7 +119,8 @@ export const studioStories = defineQuery({
 export const studioStory = defineQuery({
   name: "studio.story",
   args: storyId,
-  tags: ({ storyId }) => [tags.story(storyId)],
+  // Its chapters' word counts change with every scene save, which does not touch the story.
+  tags: ({ storyId }) => [tags.story(storyId), tags.storyWordCounts(storyId)],
   fresh: "5m",
   stale: "1h",
   scope: "user",
@@ -107,16 +150,55 @@ export const studioScene = defineQuery({
   load: ({ sceneId }, { userId }) => getSceneForEditing(signedIn(userId), sceneId),
 });
 
-export const communityFeed = defineQuery({
-  name: "community.feed",
+/** Where a page of the feed sits and the ids of its posts (purged only when a post is created). */
+export const communityFeedPage = defineQuery({
+  name: "community.feed.page",
   args: z.object({ page: z.number().int().positive() }),
   tags: () => [tags.communityFeed()],
-  fresh: "30s",
-  stale: "10m",
+  fresh: "5m",
+  stale: "1h",
   scope: "public",
-  value: value.feedPage,
-  load: ({ page }) => listFeed(page),
+  value: value.feedIds,
+  load: ({ page }) => listFeedPage(page),
 });
+
+/** One post as the feed shows it, with its counts; null once it is gone. Purged by its likes and replies. */
+export const postSummary = defineQuery({
+  name: "community.post.summary",
+  args: postId,
+  tags: ({ postId }) => [tags.post(postId)],
+  fresh: "5m",
+  stale: "1h",
+  scope: "public",
+  value: value.postSummary.nullable(),
+  load: async ({ postId }) => (await listPostSummaries([postId]))[0] ?? null,
+  loadMany: (args) => listPostSummaries(args.map((a) => a.postId)),
+});
+
+/** A page of the feed, assembled: its ids, then their summaries in one batch. A like purges one summary. */
+export const communityFeed = defineComposite({
+  name: "community.feed",
+  args: z.object({ page: z.number().int().positive() }),
+  list: communityFeedPage,
+  listArgs: (args) => args,
+  item: postSummary,
+  refs: (page) => page.postIds.map((postId) => ({ postId })),
+  assemble: ({ postIds: _ids, ...where }, summaries) => ({
+    ...where,
+    posts: summaries.flatMap((summary) => (summary ? [summary] : [])),
+  }),
+  value: value.feedPage,
+});
+
+/**
+ * The page to read for `?page=N`: N, or the last page when N is past it, so that only pages that
+ * exist become cache keys (page 1's entry, always hot, says how many there are).
+ */
+export async function feedPageNumber(requested: number, options?: ReadOptions): Promise<number> {
+  if (requested <= 1) return 1;
+  const first = await communityFeedPage.read({ page: 1 }, options);
+  return Math.min(requested, first.value.pageCount);
+}
 
 export const communityPost = defineQuery({
   name: "community.post",

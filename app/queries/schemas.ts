@@ -73,38 +73,49 @@ export const studioScene = z.object({
   next: neighbour,
 });
 
+const readingHeader = z.object({
+  id,
+  title: z.string(),
+  summary: z.string(),
+  status: z.enum(["draft", "published"]),
+  authorId: id,
+  authorName: z.string(),
+  updatedAt: date,
+});
+
+export const readingScene = z.object({ id, title: z.string(), content: z.string(), wordCount: z.number() });
+
+/** The reading view's outline: its scenes by id (each scene is an entry of its own). */
+export const storyOutline = z.object({
+  story: readingHeader,
+  chapters: z.array(z.object({ id, title: z.string(), summary: z.string(), sceneIds: z.array(id) })),
+});
+
 export const readingStory = z.object({
-  story: z.object({
-    id,
-    title: z.string(),
-    summary: z.string(),
-    status: z.enum(["draft", "published"]),
-    authorId: id,
-    authorName: z.string(),
-    updatedAt: date,
-  }),
-  chapters: z.array(
-    z.object({
-      id,
-      title: z.string(),
-      summary: z.string(),
-      scenes: z.array(z.object({ id, title: z.string(), content: z.string(), wordCount: z.number() })),
-    }),
-  ),
+  story: readingHeader,
+  chapters: z.array(z.object({ id, title: z.string(), summary: z.string(), scenes: z.array(readingScene) })),
+});
+
+export const postSummary = z.object({
+  id,
+  title: z.string(),
+  excerpt: z.string(),
+  authorName: z.string(),
+  createdAt: date,
+  likeCount: z.number(),
+  replyCount: z.number(),
+});
+
+/** Where a page of the feed sits, and its posts' ids (the posts are entries of their own). */
+export const feedIds = z.object({
+  postIds: z.array(id),
+  page: z.number(),
+  pageCount: z.number(),
+  totalPosts: z.number(),
 });
 
 export const feedPage = z.object({
-  posts: z.array(
-    z.object({
-      id,
-      title: z.string(),
-      excerpt: z.string(),
-      authorName: z.string(),
-      createdAt: date,
-      likeCount: z.number(),
-      replyCount: z.number(),
-    }),
-  ),
+  posts: z.array(postSummary),
   page: z.number(),
   pageCount: z.number(),
   totalPosts: z.number(),

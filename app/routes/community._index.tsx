@@ -11,14 +11,14 @@ import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { done, withActionInvalidation } from "~/http/form-answer.server";
 import { badIntent, handleForm, readForm } from "~/http/forms.server";
 import { createPost } from "~/models/posts.server";
-import { communityFeed } from "~/queries/index.server";
+import { communityFeed, feedPageNumber } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data && data.page > 1 ? `Community, page ${data.page} — Quill` : "Community — Quill" },
 ];
 
-/** `?page=N`: a page number, or 1 for anything else; listFeed clamps it to the last page. */
+/** `?page=N`: a page number, or 1 for anything else; feedPageNumber clamps it to the last page. */
 function requestedPage(value: string | null): number {
   if (value === null || !/^\d{1,6}$/.test(value.trim())) return 1;
   return Math.max(1, Number(value.trim()));
@@ -26,7 +26,8 @@ function requestedPage(value: string | null): number {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await getActor(request, context);
-  const page = requestedPage(new URL(request.url).searchParams.get("page"));
+  const requested = requestedPage(new URL(request.url).searchParams.get("page"));
+  const page = await feedPageNumber(requested, { log: context.reads });
   const { value: feed } = await communityFeed.read({ page }, { log: context.reads });
   return data(feed, { headers: actor ? PRIVATE_NO_STORE : {} });
 }

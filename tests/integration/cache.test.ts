@@ -97,15 +97,16 @@ describe("reads through the tagged cache (real Redis, real database)", () => {
 
   it("treats a cached value of the wrong shape as a miss, not a crash", async () => {
     await storyReading.read({ storyId });
-    const key = `qc:${namespace}:e:story.reading:${stableKey({ storyId })}`;
+    // The reading view is assembled; its outline is one entry of it.
+    const key = `qc:${namespace}:e:story.outline:${stableKey({ storyId })}`;
     const entry = splitEntry((await raw.get(key)) as string);
     const wrong = JSON.stringify({ v: { story: "not a story" }, f: Date.now() + 60_000 });
     await raw.set(key, `${entry?.tokens}\n${wrong}`, "PX", 60_000);
-    const before = metricsSnapshot().queries["story.reading"]?.schemaMismatches ?? 0;
+    const before = metricsSnapshot().queries["story.outline"]?.schemaMismatches ?? 0;
     const read = await storyReading.read({ storyId });
     expect(read.status).toBe("miss");
     expect(read.value.story.id).toBe(storyId);
-    expect(metricsSnapshot().queries["story.reading"]?.schemaMismatches).toBe(before + 1);
+    expect(metricsSnapshot().queries["story.outline"]?.schemaMismatches).toBe(before + 1);
     expect((await storyReading.read({ storyId })).status).toBe("hit");
   });
 
@@ -172,12 +173,15 @@ describe("reads through the tagged cache (real Redis, real database)", () => {
     const headers = log.headers();
     expect(headers["X-Cache"]).toBe("MISS");
     expect(headers["X-Cache-Tags"]).toBe(`story:${storyId}, scene:${sceneId}`);
-    expect(headers["Server-Timing"]).toMatch(/^cache;dur=[\d.]+, db;dur=[\d.]+, q0;desc="story.reading hit"/);
+    // The assembled reading view: its outline (a hit), its one scene as a batch of one (purged: a miss).
+    expect(headers["Server-Timing"]).toMatch(
+      /^cache;dur=[\d.]+, db;dur=[\d.]+, q0;desc="story.outline hit";dur=[\d.]+, q1;desc="story.scene ×1 miss"/,
+    );
   });
 
   it("purges in O(1) per tag: a purge deletes tokens, not entries", async () => {
     await storyReading.read({ storyId });
-    const entries = await raw.keys(`qc:${namespace}:e:story.reading:*`);
+    const entries = await raw.keys(`qc:${namespace}:e:story.outline:*`);
     expect(entries.length).toBeGreaterThan(0);
     await invalidate([tags.story(storyId)], { reason: "test" });
     expect(await raw.exists(`qc:${namespace}:t:story:${storyId}`)).toBe(0);
