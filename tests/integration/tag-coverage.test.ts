@@ -92,6 +92,24 @@ const queryNamed = (name: string): AnyQuery => {
   return query;
 };
 
+/** A tag with its ids as `ID` (`story:12:words` → `story:ID:words`): the kind the docs name. */
+const tagKind = (tag: string) => tag.replace(/\d+/g, "ID");
+
+/** The table under "What each write purges" in docs/caching.md: model function → tag kinds. */
+function documentedPurges(): Record<string, string[]> {
+  const doc = readFileSync(path.join(process.cwd(), "docs/caching.md"), "utf8");
+  const section = doc.split(/^## What each write purges$/m)[1]?.split(/^## /m)[0];
+  if (!section) throw new Error('docs/caching.md has no "## What each write purges" section');
+  const table: Record<string, string[]> = {};
+  for (const line of section.split("\n")) {
+    const cells = line.split("|").map((cell) => cell.trim());
+    const fn = cells[1]?.match(/^`(\w+)`$/)?.[1];
+    if (!fn || cells.length < 4) continue;
+    table[fn] = [...(cells[2]?.matchAll(/`([^`]+)`/g) ?? [])].map((m) => m[1] as string).sort();
+  }
+  return table;
+}
+
 const describeRead = (read: PageRead) =>
   `${read.query.name} ${JSON.stringify(read.args)} ${read.userId === undefined ? "(anonymous)" : `as user ${read.userId}`}`;
 
@@ -149,19 +167,28 @@ async function enumeratePages(): Promise<PageRead[]> {
 
   add("stories.published", {});
   for (const story of withNext(storyRows)) {
+    // The reading view assembled, and its outline as an entry of its own.
     add("story.reading", { storyId: story.id });
+    add("story.outline", { storyId: story.id });
     studio("studio.story", { storyId: story.id }, story);
   }
   for (const chapter of withNext(chapterRows)) studio("studio.chapter", { chapterId: chapter.id }, chapter);
-  for (const scene of withNext(sceneRows)) studio("studio.scene", { sceneId: scene.id }, scene);
+  for (const scene of withNext(sceneRows)) {
+    studio("studio.scene", { sceneId: scene.id }, scene);
+    add("story.scene", { sceneId: scene.id });
+  }
   for (const userId of userIds) {
     add("session.user", { userId }, userId);
     add("studio.stories", { authorId: userId }, userId);
   }
   const pageCount = Math.max(1, Math.ceil(postRows.length / FEED_PAGE_SIZE));
-  for (let page = 1; page <= pageCount + 1; page++) add("community.feed", { page });
+  for (let page = 1; page <= pageCount + 1; page++) {
+    add("community.feed", { page });
+    add("community.feed.page", { page });
+  }
   for (const post of withNext(postRows)) {
     add("community.post", { postId: post.id });
+    add("community.post.summary", { postId: post.id });
     for (const userId of userIds) add("community.post.liked", { postId: post.id }, userId);
   }
   return reads;
@@ -599,11 +626,15 @@ describe.each(testDatabases)("tag coverage on $name", (target) => {
       expect.fail(`${report(last.stale)}\n\n(The writes were not tried: with wrong keys, every one would look stale.)`);
     }
 
+    const purgedKinds = new Map<string, Set<string>>();
     for (const mutation of mutations) {
       const label = `${mutation.fn}: ${mutation.what}`;
       const pages = await enumeratePages();
       const before = await warm(pages, last.served, problems);
       const change = await mutation.run(world);
+      const kinds = purgedKinds.get(mutation.fn) ?? new Set();
+      for (const tag of change.tags) kinds.add(tagKind(tag));
+      purgedKinds.set(mutation.fn, kinds);
       last = await checkPages(pages, label, [...new Set(change.tags)]);
       stale.push(...last.stale);
       // The variant must change something a page shows, or it tests nothing.
@@ -616,6 +647,11 @@ describe.each(testDatabases)("tag coverage on $name", (target) => {
     }
     expect(problems, problems.join("\n")).toEqual([]);
     if (stale.length > 0) expect.fail(report(stale));
+    // docs/caching.md's table of what each write purges is what the code purged, no more, no less.
+    const observed = Object.fromEntries([...purgedKinds].map(([fn, kinds]) => [fn, [...kinds].sort()]));
+    expect(observed, "docs/caching.md#what-each-write-purges vs the tags the writes reported").toEqual(
+      documentedPurges(),
+    );
   }, 180_000);
 });
 
