@@ -13,6 +13,7 @@ import { createLoadContext } from "~/http/load-context.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
 import { observeCache } from "~/monitoring/cache-metrics.server";
+import { freshnessAudit } from "~/monitoring/freshness-audit.server";
 import { observeHttpRequest, PROMETHEUS_CONTENT_TYPE, prometheusText } from "~/monitoring/prometheus.server";
 import "~/monitoring/warm-metrics.server"; // registers warming's counters for /metrics
 import { evictionPolicyProblems } from "~/warming/eviction-policy.server";
@@ -32,12 +33,13 @@ import { startWarmWorker, stopWarmWorker } from "~/warming/worker.server";
 
 /**
  * Subscribes the process's observers to the engine's event bus, once per process: warming (the
- * recent-read index, and refills after purges), monitoring (counters) and the log.
+ * recent-read index, and refills after purges), monitoring (counters, the freshness audit) and the log.
  */
 export function observeProcess(): void {
   remember("services.observers", () => {
     const events = cacheEvents();
     observeCache(events);
+    freshnessAudit().observe(events);
     warmOnCacheEvents(events);
     events.on("redisFailed", ({ query, operation, error }) =>
       logger.warn({ err: error }, `cache: redis ${operation} for ${query}`),
