@@ -16,16 +16,19 @@ import {
  * tests/support/cache-histories.ts): no read that starts after a write was acknowledged returns
  * data older than it, on either of two engines, through evictions, restarts and failing calls.
  *
- * The last two tests keep the property honest: two deliberately broken read paths must be caught
- * within the same budget, in every run. `npm run test:property -- --runs 20000` runs it long.
+ * The last tests keep the property honest: deliberately broken read paths must be caught within
+ * the same budget, in every run. `npm run test:property -- --runs 20000` runs it long.
  */
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
 afterAll(() => redis.quit());
 
 /** Naive read-through: captures the tokens AFTER the load, so a purge in between is missed. */
 const capturesTokensAfterLoad: ReaderFactory = (store) => ({
+  async readMany(spec, args, options) {
+    return Promise.all(args.map((a) => this.read(spec, a, options)));
+  },
   async read(spec, args, { userId }) {
-    const key = `${spec.name}:${userId ?? ""}`;
+    const key = `${spec.name}:${JSON.stringify(args)}:${userId ?? ""}`;
     const tags = spec.tags(args);
     const first = await store.lookup(key, tags).catch(() => null);
     if (first?.payload) return { value: spec.schema.parse(JSON.parse(first.payload)) };
@@ -53,6 +56,30 @@ const trustsPurgedEntries: ReaderFactory = (store) => {
     },
   };
   return engineReader(lenient);
+};
+
+/**
+ * The real engine whose batched lookups (readMany's, the assembled page's only) serve an entry
+ * whose tags were purged: single reads stay correct, so only the page reads can catch it.
+ */
+const batchTrustsPurgedEntries: ReaderFactory = (store) => {
+  const stored = new Map<string, string>();
+  const lookupMany = store.lookupMany as NonNullable<TagStore["lookupMany"]>;
+  return engineReader({
+    ...store,
+    async lookupMany(items) {
+      const found = await lookupMany(items);
+      return found.map((lookup, i) => {
+        const old = stored.get((items[i] as { key: string }).key);
+        return lookup.purged && old !== undefined ? { ...lookup, payload: old, purged: false } : lookup;
+      });
+    },
+    async store(key, tags, tokens, payload, ttlMs) {
+      const ok = await store.store(key, tags, tokens, payload, ttlMs);
+      if (ok) stored.set(key, payload);
+      return ok;
+    },
+  });
 };
 
 /**
@@ -95,6 +122,8 @@ describe("no stale read after an acknowledged write (property, real Redis)", () 
     expect(coverage.fillsRefused).toBeGreaterThan(0);
     expect(coverage.failures).toBeGreaterThan(0);
     expect(coverage.restarts).toBeGreaterThan(0);
+    expect(coverage.pages).toBeGreaterThan(0);
+    expect(coverage.dropped, "pages that dropped a deleted entity").toBeGreaterThan(0);
     console.log(`property coverage over ${CI_RUNS} histories: ${JSON.stringify(coverage)}`);
   }, 120_000);
 
@@ -118,6 +147,7 @@ describe("no stale read after an acknowledged write (property, real Redis)", () 
     ["a read path that captures the tokens after the load", capturesTokensAfterLoad],
     ["an engine whose lookup serves entries without comparing tokens", trustsPurgedEntries],
     ["an L1 that serves without reading the current tokens", l1WithoutTokenCheck],
+    ["a batched read (an assembled page's) that serves purged entries", batchTrustsPurgedEntries],
   ] as const) {
     it(`catches ${what} within the same budget`, async () => {
       const outcome = await fc.check(noStaleRead(redis, reader), { numRuns: CI_RUNS, endOnFailure: true });

@@ -10,7 +10,9 @@ import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
 /**
  * Random histories against the real cache engine and a real Redis, for the invariant of the tagged
  * cache: **no read that starts after a write was acknowledged returns data older than that write**,
- * and no user's read returns another user's value.
+ * and no user's read returns another user's value. For an assembled page (a list entry of ids, then
+ * its entities in one `readMany`), every piece is no older than the last acknowledged write to it,
+ * and an entity deleted since the list was stored is dropped, never an error.
  *
  * A history is two or three clients, each running its operations one after another (so a client
  * reads its own writes), all clients at once. Clients alternate between two engines — two
@@ -21,8 +23,8 @@ import { TaggedStore, type TagStore } from "~/cache/tagged-store.server";
  *
  * fast-check's scheduler decides the order of every effect: each Redis command and each database
  * read or write waits at a gate until the scheduler releases it, and runs alone. The database holds
- * a version per tag (and a like count per user); a value is the versions its load saw, so a stale
- * read is a version below the one the last acknowledged write set.
+ * a version per tag (and a like count per user, and whether each entity exists); a value is the
+ * versions its load saw, so a stale read is a version below the one the last acknowledged write set.
  */
 
 export const TAG_NAMES = ["list", "e1", "e2"] as const;
@@ -39,12 +41,22 @@ const QUERIES = [
   { name: "mine", tags: ["e1"], scope: "user" },
 ] as const satisfies readonly { name: string; tags: readonly TagName[]; scope: "public" | "user" }[];
 
+/** The entities of the assembled page: entity `id` is tagged `e<id>`. */
+const ENTITY_IDS = [1, 2] as const;
+type EntityId = (typeof ENTITY_IDS)[number];
+const entityTag = (id: EntityId): TagName => (id === 1 ? "e1" : "e2");
+
 type Mode = "plain" | "forceFresh" | "refreshAhead";
 
 export type Operation =
   | { kind: "read"; query: number; user: UserId; mode: Mode }
-  /** `likedBy`: the write is that user's like (their own count changes too, under tag e1). */
-  | { kind: "write"; tags: TagName[]; likedBy?: UserId }
+  /** The assembled page: the list of ids (tag `list`), then the entities it names, batched. */
+  | { kind: "readPage"; mode: Mode }
+  /**
+   * `likedBy`: the write is that user's like (their own count changes too, under tag e1).
+   * `toggle`: the write creates or deletes the entities it tags (and so changes the list too).
+   */
+  | { kind: "write"; tags: TagName[]; likedBy?: UserId; toggle?: boolean }
   | { kind: "evictToken"; tag: TagName }
   | { kind: "evictEntry"; pick: number }
   | { kind: "evictLock"; pick: number }
@@ -68,6 +80,7 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
       mode: mode,
     }),
   },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant("readPage" as const), mode }) },
   {
     weight: 5,
     arbitrary: fc.record(
@@ -75,6 +88,7 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
         kind: fc.constant("write" as const),
         tags: fc.subarray([...TAG_NAMES], { minLength: 1 }),
         likedBy: fc.constantFrom(...USERS),
+        toggle: fc.boolean(),
       },
       { requiredKeys: ["kind", "tags"] },
     ),
@@ -88,20 +102,31 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 
 export const history = fc.record({
   clients: fc.array(fc.array(operation, { minLength: 1, maxLength: 7 }), { minLength: 2, maxLength: 3 }),
-  /** Per query: served as fresh for a minute, or always past its fresh time (the stale path). */
-  alwaysStale: fc.array(fc.boolean(), { minLength: QUERIES.length, maxLength: QUERIES.length }),
+  /**
+   * Per query (then the page's list and entity queries): served as fresh for a minute, or always
+   * past its fresh time (the stale path).
+   */
+  alwaysStale: fc.array(fc.boolean(), { minLength: QUERIES.length + 2, maxLength: QUERIES.length + 2 }),
 });
 export type History = typeof history extends fc.Arbitrary<infer H> ? H : never;
 
 /** How a client reads through a store: the engine, or a deliberately broken variant. */
 export interface Reader {
   read<A, V>(spec: QuerySpec<A, V>, args: A, options: ReadOptions): Promise<{ value: V; status?: string }>;
+  readMany<A, V>(
+    spec: QuerySpec<A, V>,
+    args: readonly A[],
+    options: ReadOptions,
+  ): Promise<{ value: V; status?: string }[]>;
 }
 export type ReaderFactory = (store: TagStore) => Reader;
 
 export const engineReader: ReaderFactory = (store) => {
   const engine = new QueryCache({ store: () => store, peerWaitMs: 30, lockMs: 2000 });
-  return { read: (spec, args, options) => engine.read(spec, args, options) };
+  return {
+    read: (spec, args, options) => engine.read(spec, args, options),
+    readMany: (spec, args, options) => engine.readMany(spec, args, options),
+  };
 };
 
 /** The engine with an in-process L1 (each client its own, as each process has); counts its hits. */
@@ -120,7 +145,10 @@ export function engineWithL1Reader(counted: { l1Hits: number }): ReaderFactory {
       l1: new L1Cache(1 << 20),
       events,
     });
-    return { read: (spec, args, options) => engine.read(spec, args, options) };
+    return {
+      read: (spec, args, options) => engine.read(spec, args, options),
+      readMany: (spec, args, options) => engine.readMany(spec, args, options),
+    };
   };
 }
 
@@ -135,6 +163,9 @@ export interface Coverage {
   fillsRefused: number;
   failures: number;
   restarts: number;
+  /** Assembled pages read, and entities they dropped (deleted since their list was stored). */
+  pages: number;
+  dropped: number;
 }
 export const newCoverage = (): Coverage => ({
   statuses: {},
@@ -142,6 +173,8 @@ export const newCoverage = (): Coverage => ({
   fillsRefused: 0,
   failures: 0,
   restarts: 0,
+  pages: 0,
+  dropped: 0,
 });
 
 interface Value {
@@ -153,6 +186,27 @@ const valueSchema: z.ZodType<Value> = z.object({
   user: z.number().nullable(),
   versions: z.partialRecord(z.enum(TAG_NAMES), z.number()),
   likes: z.number().nullable(),
+});
+
+/** The page's list entry: the ids of the entities that exist. */
+interface ListValue {
+  version: number;
+  ids: EntityId[];
+}
+const listSchema: z.ZodType<ListValue> = z.object({
+  version: z.number(),
+  ids: z.array(z.union([z.literal(1), z.literal(2)])),
+});
+/** An entity as loaded: its version, and whether it exists (a deleted one is dropped from the page). */
+interface EntityValue {
+  id: EntityId;
+  version: number;
+  exists: boolean;
+}
+const entitySchema: z.ZodType<EntityValue> = z.object({
+  id: z.union([z.literal(1), z.literal(2)]),
+  version: z.number(),
+  exists: z.boolean(),
 });
 
 let runs = 0;
@@ -193,6 +247,10 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
         touchedEntries.add(keys.entry(key));
         return gate(`lookup ${key}`, () => real.lookup(key, tags), true);
       },
+      lookupMany: (items) => {
+        for (const item of items) touchedEntries.add(keys.entry(item.key));
+        return gate(`lookupMany ${items.map((i) => i.key).join(" ")}`, () => real.lookupMany(items), true);
+      },
       tokens: (tags) => gate(`tokens ${tags.join(",")}`, () => real.tokens(tags), true),
       store: async (key, tags, tokens, payload, ttl) => {
         const stored = await gate(`store ${key}`, () => real.store(key, tags, tokens, payload, ttl), true);
@@ -212,7 +270,11 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
     const engines = [makeReader(store), makeReader(store)];
 
     // The database: a version per tag, and each user's like count (shown by the user-scoped query).
-    const database = { versions: { list: 0, e1: 0, e2: 0 } as Record<TagName, number>, likes: { 1: 0, 2: 0 } };
+    const database = {
+      versions: { list: 0, e1: 0, e2: 0 } as Record<TagName, number>,
+      likes: { 1: 0, 2: 0 },
+      exists: { 1: true, 2: true } as Record<EntityId, boolean>,
+    };
     const acknowledged = { versions: { list: 0, e1: 0, e2: 0 } as Record<TagName, number>, likes: { 1: 0, 2: 0 } };
     const tag = (name: TagName) => `${namespace}:${name}`;
     const specs = QUERIES.map(
@@ -232,7 +294,71 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
       }),
     );
 
+    const pageStale = (i: number) => alwaysStale[QUERIES.length + i] ?? false;
+    const listSpec: QuerySpec<{ n: number }, ListValue> = {
+      name: `${namespace}.page.list`,
+      tags: () => [tag("list")],
+      freshMs: pageStale(0) ? 0 : 60_000,
+      staleMs: 60_000,
+      scope: "public",
+      schema: listSchema,
+      load: () =>
+        gate("load page list", async () => ({
+          version: database.versions.list,
+          ids: ENTITY_IDS.filter((id) => database.exists[id]),
+        })),
+    };
+    const entityValue = (id: EntityId): EntityValue => ({
+      id,
+      version: database.versions[entityTag(id)],
+      exists: database.exists[id],
+    });
+    const entitySpec: QuerySpec<{ id: EntityId }, EntityValue> = {
+      name: `${namespace}.page.entity`,
+      tags: ({ id }) => [tag(entityTag(id))],
+      freshMs: pageStale(1) ? 0 : 60_000,
+      staleMs: 60_000,
+      scope: "public",
+      schema: entitySchema,
+      load: ({ id }) => gate(`load entity ${id}`, async () => entityValue(id)),
+      // One query for the batch: every entity as of one instant.
+      loadMany: (args) =>
+        gate(`load entities ${args.map((a) => a.id).join(",")}`, async () => args.map((a) => entityValue(a.id))),
+    };
+
     const violations: string[] = [];
+    const readPage = async (engine: Reader, op: Extract<Operation, { kind: "readPage" }>, label: string) => {
+      const floor = structuredClone(acknowledged);
+      const options: ReadOptions =
+        op.mode === "forceFresh"
+          ? { forceFresh: true, track: false }
+          : op.mode === "refreshAhead"
+            ? { refreshAheadMs: 30_000, track: false }
+            : {};
+      const list = await engine.read(listSpec, { n: 1 }, options);
+      const items = await engine.readMany(
+        entitySpec,
+        list.value.ids.map((id) => ({ id })),
+        options,
+      );
+      coverage.pages += 1;
+      for (const { status } of [list, ...items])
+        if (status) coverage.statuses[status] = (coverage.statuses[status] ?? 0) + 1;
+      if (list.value.version < floor.versions.list)
+        violations.push(
+          `${label}: page list showed list@${list.value.version} after list@${floor.versions.list} was acknowledged`,
+        );
+      for (const [i, { value }] of items.entries()) {
+        const id = list.value.ids[i] as EntityId;
+        if (value.id !== id) violations.push(`${label}: page asked for entity ${id}, got ${value.id}`);
+        const t = entityTag(id);
+        if (value.version < floor.versions[t])
+          violations.push(
+            `${label}: page showed ${t}@${value.version} after ${t}@${floor.versions[t]} was acknowledged`,
+          );
+        if (!value.exists) coverage.dropped += 1; // assembled without it, as the app drops a vanished post
+      }
+    };
     const readOnce = async (engine: Reader, op: Extract<Operation, { kind: "read" }>, label: string) => {
       const q = QUERIES[op.query] as (typeof QUERIES)[number];
       const spec = specs[op.query] as QuerySpec<{ n: number }, Value>;
@@ -273,14 +399,21 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
           case "read":
             await readOnce(engine, op, label);
             break;
+          case "readPage":
+            await readPage(engine, op, label);
+            break;
           case "write": {
+            // Creating or deleting an entity changes the list of ids too: that write purges both.
+            const toggled = op.toggle ? ENTITY_IDS.filter((id) => op.tags.includes(entityTag(id))) : [];
             const written = await gate(`database write ${op.tags.join(",")}`, async () => {
+              for (const id of toggled) database.exists[id] = !database.exists[id];
               const versions: Partial<Record<TagName, number>> = {};
-              for (const t of op.tags) versions[t] = ++database.versions[t];
+              const changed = toggled.length > 0 && !op.tags.includes("list") ? [...op.tags, "list" as const] : op.tags;
+              for (const t of changed) versions[t] = ++database.versions[t];
               const likes = op.likedBy && op.tags.includes("e1") ? ++database.likes[op.likedBy] : undefined;
               return { versions, likes };
             });
-            await store.purge(op.tags.map(tag));
+            await store.purge((Object.keys(written.versions) as TagName[]).map(tag));
             for (const [t, v] of Object.entries(written.versions) as [TagName, number][])
               acknowledged.versions[t] = Math.max(acknowledged.versions[t], v);
             if (op.likedBy && written.likes !== undefined)
