@@ -59,6 +59,8 @@ export default defineConfig({
       DATA_DIR: dataDir,
       REDIS_URL: e2eRedisUrl,
       LOG_LEVEL: "warn",
+      // X-Forwarded-For from loopback is believed: the write-limit test spends an address of its own.
+      TRUST_PROXY: "loopback",
       // The e2e server always uses its own PGlite database, whatever the shell says.
       DATABASE_URL: "",
     },

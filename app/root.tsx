@@ -17,6 +17,7 @@ import type { ReactNode } from "react";
 import { getActor } from "~/auth/actor.server";
 import { ClientCacheAgent } from "~/client/ClientCacheAgent";
 import { rootShouldRevalidate } from "~/client/root-revalidation";
+import { useNonce } from "~/components/nonce";
 import stylesheet from "~/styles/app.css?url";
 
 // An inline icon: browsers stop asking for /favicon.ico (which would be a 404 on every page).
@@ -44,6 +45,7 @@ export function useOptionalUser() {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
@@ -55,8 +57,8 @@ export function Layout({ children }: { children: ReactNode }) {
       <body>
         <NavBar />
         <main className="page">{children}</main>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -28,9 +28,15 @@ function isDocumentRequest(req: Request): boolean {
 /**
  * A document POST has no script to read its X-Cache-Invalidate header, so its purged tags travel
  * to the next page in a short-lived cookie that the page's script purges and clears on hydration
- * (docs/design.md#the-browser-cache). Tags from an earlier post not yet purged are kept.
+ * (docs/design.md#the-browser-cache). Tags from an earlier post not yet purged are kept. `secure`
+ * (production) marks the cookie `Secure`, like the session's.
  */
-export function flashPurgeCookie(req: Request, res: Response, next: NextFunction) {
+export function flashPurgeCookie({ secure }: { secure: boolean }) {
+  const attributes = `Path=/; Max-Age=600; SameSite=Lax${secure ? "; Secure" : ""}`;
+  return (req: Request, res: Response, next: NextFunction) => flashPurge(req, res, next, attributes);
+}
+
+function flashPurge(req: Request, res: Response, next: NextFunction, attributes: string) {
   if (req.method === "GET" || req.method === "HEAD" || !isDocumentRequest(req)) return next();
   const writeHead = res.writeHead;
   res.writeHead = function flashThenWriteHead(this: Response, ...args: Parameters<typeof writeHead>) {
@@ -40,7 +46,7 @@ export function flashPurgeCookie(req: Request, res: Response, next: NextFunction
       const all = [...new Set([...flashedTags(req.headers.cookie), ...fresh])];
       let value = encodeURIComponent(all.join(","));
       if (value.length > MAX_VALUE) value = "*";
-      res.append("Set-Cookie", `${FLASH_COOKIE}=${value}; Path=/; Max-Age=600; SameSite=Lax`);
+      res.append("Set-Cookie", `${FLASH_COOKIE}=${value}; ${attributes}`);
     }
     return writeHead.apply(this, args);
   } as typeof writeHead;

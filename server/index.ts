@@ -13,7 +13,7 @@ import { flashPurgeCookie } from "./flash-purge";
 import { httpMetrics, routeTree } from "./http-metrics";
 import { metricsAllowed } from "./metrics-access";
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
-import { bodyLimit, crossSiteGuard } from "./security";
+import { bodyLimit, crossSiteGuard, securityHeaders } from "./security";
 
 /** What the app's composition root hands us, through the build's entry.server.tsx. */
 type AppEntry = ProcessServices;
@@ -95,6 +95,7 @@ const app = express();
 app.disable("x-powered-by");
 // Whose X-Forwarded-For to believe for req.ip (rate limits): nobody unless TRUST_PROXY says.
 app.set("trust proxy", cfg.trustProxy);
+app.use(securityHeaders);
 app.use(compression());
 app.use(
   pinoHttp({
@@ -117,12 +118,14 @@ app.use((req, res, next) => (/^\/assets\/|^\/favicon/.test(req.path) ? next() : 
 app.get("/healthz", (_req, res) => {
   res.json({ ok: true });
 });
-app.get("/readyz", async (_req, res) => {
+app.get("/readyz", async (req, res) => {
   const state = await appEntry.readiness();
+  // The details (database path, Redis URL, errors) only for the callers /metrics allows.
+  const details = metricsAllowed(req.socket.remoteAddress, req.headers, cfg.metricsToken);
   res
     .status(state.ok ? 200 : 503)
     .set("Cache-Control", "no-store")
-    .json(state);
+    .json(details ? state : { ok: state.ok });
 });
 
 // Prometheus metrics (no user data: route ids, query names, counts, buckets), for loopback callers
@@ -139,7 +142,7 @@ app.get("/metrics", async (req, res) => {
 app.use(bodyLimit(appEntry.maxBodyBytes));
 app.use(crossSiteGuard);
 // A document POST's purged tags ride to the next page in a cookie (docs/client.md).
-app.use(flashPurgeCookie);
+app.use(flashPurgeCookie({ secure: cfg.isProduction }));
 
 const warmQueue = appEntry.warmQueueHandle()?.queue;
 if (warmQueue) app.use(QUEUE_DASHBOARD_PATH, queueDashboard(warmQueue, appEntry.actorOfCookie));

@@ -46,17 +46,32 @@ function markPersonal(request: Request, headers: Headers) {
   }
 }
 
+/**
+ * What a response may say about its cached reads: only a success shows what it read. A 404 or 403
+ * made from a cached read (a draft's reading view, say) must look like one for an id that does not
+ * exist, or its X-Cache and tags would tell that the thing exists.
+ */
+function readsShown(reads: ReadLog | undefined, status: number): ReadLog | undefined {
+  return status < 400 ? reads : undefined;
+}
+
 /** The headers of a single-fetch data response (entry.server.tsx's handleDataRequest). */
-export async function setDataHeaders(request: Request, reads: ReadLog | undefined, headers: Headers): Promise<void> {
+export async function setDataHeaders(
+  request: Request,
+  reads: ReadLog | undefined,
+  headers: Headers,
+  status = 200,
+): Promise<void> {
   markPersonal(request, headers);
-  reads?.applyTo(headers);
+  readsShown(reads, status)?.applyTo(headers);
   headers.set("X-Cache-Scope", await cacheScopeOf(request));
 }
 
 /** The headers of an HTML document (entry.server.tsx's handleRequest). */
-export function setDocumentHeaders(request: Request, reads: ReadLog | undefined, headers: Headers): void {
+export function setDocumentHeaders(request: Request, reads: ReadLog | undefined, headers: Headers, status = 200): void {
   markPersonal(request, headers);
-  reads?.applyTo(headers);
-  const tagsTiming = documentTagsTiming(reads);
+  const shown = readsShown(reads, status);
+  shown?.applyTo(headers);
+  const tagsTiming = documentTagsTiming(shown);
   if (tagsTiming) headers.append("Server-Timing", tagsTiming);
 }

@@ -1,6 +1,6 @@
 import type { APIRequestContext, BrowserContext, Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { unique } from "./support";
+import { signIn, unique, users } from "./support";
 
 /**
  * The browser's localStorage cache (docs/client.md): entries carry their X-Cache-Tags, writes purge
@@ -166,7 +166,10 @@ test.describe("client cache (JavaScript)", () => {
     await expect.poll(async () => (await context.cookies()).some((c) => c.name === "quill_purge")).toBe(false);
   });
 
-  test("logging out clears the local cache", async ({ alicePage: page }) => {
+  // Logging out ends the session on the server: these tests sign in themselves, so the worker's
+  // shared alice session stays live for the others.
+  test("logging out clears the local cache", async ({ page }) => {
+    await signIn(page, users.alice);
     await visit(page, "/studio", "user:1:stories");
     const drafts = "quill:draft:test";
     await page.evaluate((key) => localStorage.setItem(key, "kept"), drafts);
@@ -179,9 +182,10 @@ test.describe("client cache (JavaScript)", () => {
 
   test("logging out without JavaScript clears the cache on the next JavaScript page", async ({
     browser,
-    alicePage: page,
+    page,
     baseURL,
   }) => {
+    await signIn(page, users.alice);
     const context = page.context();
     await visit(page, "/studio", "user:1:stories");
     const noJs = await browser.newContext({

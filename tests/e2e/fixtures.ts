@@ -12,10 +12,9 @@ export type Session = Awaited<ReturnType<BrowserContext["storageState"]>>;
 
 /**
  * One session per demo user and worker, signed in through the real /login form post the first time
- * a test of the worker asks for it. Sessions are signed cookies (nothing on the server to expire or
- * log out), so the tests of a worker can all reuse them; only a test about signing in or out, or
- * one that needs a session nobody else uses (the API write budget counts per session), signs in
- * itself.
+ * a test of the worker asks for it, and reused by the tests of the worker. A test that signs out (or
+ * signs out everywhere, or changes a password) must sign in itself: that ends the session on the
+ * server, for every holder of its cookie.
  */
 type Sessions = {
   aliceSession: Session;

@@ -59,3 +59,59 @@ describe("the API write limit", { timeout: 120_000 }, () => {
     expect(await write({ path: "/studio/api/scenes/999999", cookie: await signIn("alice@example.com") })).toBe(404);
   });
 });
+
+describe("in production", { timeout: 120_000 }, () => {
+  const token = "a-metrics-token-for-the-test";
+  let production: RunningServer;
+  beforeAll(async () => {
+    production = await startServer({
+      NODE_ENV: "production",
+      SESSION_SECRET: "a-session-secret-of-32-characters",
+      SEED_DEMO: "1",
+      METRICS_TOKEN: token,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await production?.stop("SIGKILL");
+  });
+
+  it("marks every cookie Secure: the session's and the flash purge cookie", async () => {
+    const login = await fetch(`${production.url}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ email: "alice@example.com", password: "password", intent: "login" }),
+      redirect: "manual",
+    });
+    const session = login.headers.get("set-cookie") ?? "";
+    expect(session).toMatch(/^__session=/);
+    expect(session).toMatch(/;\s*Secure/i);
+    const cookie = session.split(";")[0] as string;
+    // A document POST (no JavaScript) that purges: its tags ride in the quill_purge cookie.
+    const post = await fetch(`${production.url}/community`, {
+      method: "POST",
+      headers: { Cookie: cookie, Accept: "text/html", "Sec-Fetch-Dest": "document" },
+      body: new URLSearchParams({ intent: "create-post", title: "Secure cookies", body: "All of them." }),
+      redirect: "manual",
+    });
+    expect(post.status).toBe(302);
+    const flash = post.headers.getSetCookie().find((c) => c.startsWith("quill_purge="));
+    expect(flash, post.headers.getSetCookie().join(" | ")).toBeDefined();
+    expect(flash).toMatch(/;\s*Secure/i);
+  });
+
+  it("shows /readyz details only to loopback callers or the METRICS_TOKEN bearer", async () => {
+    const local = (await (await fetch(`${production.url}/readyz`)).json()) as Record<string, unknown>;
+    expect(local).toHaveProperty("database");
+    expect(local).toHaveProperty("redis");
+    const proxied = await fetch(`${production.url}/readyz`, { headers: { "X-Forwarded-For": "203.0.113.9" } });
+    expect(proxied.status).toBe(200);
+    expect(await proxied.json()).toEqual({ ok: true });
+    const wrongToken = await fetch(`${production.url}/readyz`, {
+      headers: { "X-Forwarded-For": "203.0.113.9", Authorization: "Bearer not-the-token-at-all-no" },
+    });
+    expect(await wrongToken.json()).toEqual({ ok: true });
+    const withToken = await fetch(`${production.url}/readyz`, {
+      headers: { "X-Forwarded-For": "203.0.113.9", Authorization: `Bearer ${token}` },
+    });
+    expect(await withToken.json()).toHaveProperty("database");
+  });
+});

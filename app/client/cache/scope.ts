@@ -1,5 +1,5 @@
 import { dropAllPrefetched } from "../prefetch/prefetch-store";
-import { OWNER_KEY } from "./config";
+import { CACHE_PREFIX, OWNER_KEY } from "./config";
 import { localCache } from "./runtime";
 
 /**
@@ -8,6 +8,13 @@ import { localCache } from "./runtime";
  * response they came from, and a new owner clears the previous owner's entries.
  */
 let scope: string | null = null;
+/** Counts owner changes (sign-in, sign-out): what a tab remembers across one is not kept. */
+let epoch = 0;
+
+/** Changes whenever the cache's owner does: a navigation that spans a change is not recorded. */
+export function scopeEpoch(): number {
+  return epoch;
+}
 
 export function currentScope(): string | null {
   return scope;
@@ -21,7 +28,9 @@ export function setScope(next: string): void {
     // No storage: nothing stored to protect either.
   }
   if (owner !== next) {
+    epoch++;
     localCache()?.clear();
+    removeAllCacheKeys();
     dropAllPrefetched();
     try {
       localStorage.setItem(OWNER_KEY, next);
@@ -34,11 +43,25 @@ export function setScope(next: string): void {
 
 /** Sign-in or sign-out: nothing cached may be shown until the next response names the user. */
 export function forgetAll(): void {
+  epoch++;
   localCache()?.clear();
+  removeAllCacheKeys();
   dropAllPrefetched();
   scope = null;
+}
+
+/**
+ * Every `quill:cache:` key (entries, LRU record, owner, navigation history): what one user did
+ * must not be readable after they signed out. Drafts (`quill:draft:`) are not ours to drop.
+ */
+function removeAllCacheKeys(): void {
   try {
-    localStorage.removeItem(OWNER_KEY);
+    const ours: string[] = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key?.startsWith(CACHE_PREFIX)) ours.push(key);
+    }
+    for (const key of ours) localStorage.removeItem(key);
   } catch {
     // As above.
   }

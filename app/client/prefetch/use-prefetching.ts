@@ -1,6 +1,7 @@
 import { useLocation, useNavigation } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { NAV_KEY } from "../cache/config";
+import { scopeEpoch } from "../cache/scope";
 import { createBatchPrefetcher } from "./batch";
 import { prefersLessData } from "./connection";
 import { NavPredictor } from "./predictor";
@@ -45,7 +46,7 @@ export function usePrefetching(): string[] {
   const navigation = useNavigation();
   const predictor = useRef<NavPredictor | null>(null);
   const batch = useRef<ReturnType<typeof createBatchPrefetcher> | null>(null);
-  const previous = useRef<string | null>(null);
+  const previous = useRef<{ href: string; epoch: number } | null>(null);
 
   const prefetch = useCallback((href: string) => {
     setPages((list) => (list.includes(href) ? list : [...list, href].slice(-MAX_PAGE_LINKS)));
@@ -85,8 +86,10 @@ export function usePrefetching(): string[] {
   useEffect(() => {
     if (typeof window === "undefined") return;
     predictor.current ??= new NavPredictor(safeLocalStorage(), NAV_KEY);
-    if (previous.current && previous.current !== here) predictor.current.record(previous.current, here);
-    previous.current = here;
+    // A sign-out or sign-in in between: the last user's pages are not this history's.
+    const last = previous.current;
+    if (last && last.href !== here && last.epoch === scopeEpoch()) predictor.current.record(last.href, here);
+    previous.current = { href: here, epoch: scopeEpoch() };
   }, [here]);
 
   useEffect(() => {
