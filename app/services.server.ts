@@ -13,6 +13,7 @@ import { createLoadContext } from "~/http/load-context.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
 import { observeCache } from "~/monitoring/cache-metrics.server";
+import { type ClusterPublisher, startClusterPublisher } from "~/monitoring/cluster.server";
 import { freshnessAudit } from "~/monitoring/freshness-audit.server";
 import { observeHttpRequest, PROMETHEUS_CONTENT_TYPE, prometheusText } from "~/monitoring/prometheus.server";
 import "~/monitoring/warm-metrics.server"; // registers warming's counters for /metrics
@@ -68,6 +69,8 @@ export async function startServices({ role = "web" }: { role?: "web" | "worker" 
   openWarmQueue(cfg.queueRedisUrl, namespace);
   if (cfg.cacheMode === "on") await cacheAvailability().settle(2000);
   await checkEvictionPolicies(cfg.isProduction);
+  // This process's figures, every 5 s, for the cluster view (docs/operations.md#the-cluster-view).
+  clusterPublisher = startClusterPublisher({ redis: cacheRedis, namespace, role });
   logger.info({ cacheMode: cfg.cacheMode }, cfg.cacheMode === "on" ? "cache: on" : "cache: OFF (CACHE_MODE=off)");
 }
 
@@ -92,7 +95,11 @@ async function seed(handle: DatabaseHandle) {
   if (config().seedScale === "large") await seedLarge(handle.db, progress);
 }
 
+let clusterPublisher: ClusterPublisher | undefined;
+
 export async function stopServices(): Promise<void> {
+  await clusterPublisher?.stop();
+  clusterPublisher = undefined;
   await recentReads().flush();
   await closeWarmQueue();
   await disconnectCacheRedis();

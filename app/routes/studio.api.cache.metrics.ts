@@ -1,10 +1,13 @@
 import { cacheAvailability } from "~/cache/availability.server";
 import { outboxBacklog } from "~/cache/outbox.server";
+import { cacheRedis } from "~/cache/redis.server";
 import { json } from "~/http/api-response.server";
 import { apiRoute } from "~/http/api-route.server";
 import type { SignedIn } from "~/models/actor";
 import { ForbiddenError } from "~/models/errors";
 import { metricsSnapshot, resetMetrics } from "~/monitoring/cache-metrics.server";
+import { clusterViewOrNull } from "~/monitoring/cluster.server";
+import { freshnessAudit } from "~/monitoring/freshness-audit.server";
 import { resetWarmMetrics, warmMetricsSnapshot } from "~/monitoring/warm-metrics.server";
 import { warmQueue } from "~/warming/queue.server";
 
@@ -23,8 +26,10 @@ async function queueCounts() {
 
 /**
  * GET /studio/api/cache/metrics: this instance's cache counters (per query and per purge), the
- * breaker state, the purge outbox backlog, and warming (this instance's counters and the queue's
- * job counts). DELETE resets the counters. Admins only.
+ * breaker state, the purge outbox backlog, warming (this instance's counters and the queue's job
+ * counts), the freshness audit, and `cluster`: every live instance's figures merged (totals, per
+ * query, per instance, the last hour's 10 s series; null when Redis does not answer). DELETE resets
+ * this instance's counters (the cluster view follows at its next publish). Admins only.
  */
 export const action = apiRoute({
   GET: async ({ actor }) => {
@@ -34,12 +39,15 @@ export const action = apiRoute({
       availability: cacheAvailability().state(),
       outboxBacklog: await outboxBacklog(),
       warming: { ...warmMetricsSnapshot(), queue: await queueCounts() },
+      audit: freshnessAudit().snapshot(),
+      cluster: await clusterViewOrNull(cacheRedis(), cacheAvailability().currentNamespace()),
     });
   },
   DELETE: async ({ actor }) => {
     requireAdmin(actor);
     resetMetrics();
     resetWarmMetrics();
+    freshnessAudit().reset();
     return json({ reset: true });
   },
 });
