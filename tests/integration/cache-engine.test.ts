@@ -794,6 +794,161 @@ describe("the in-process L1", () => {
   });
 });
 
+describe("batched reads (readMany)", () => {
+  /** A query whose value is `version * 100 + n`, loaded one at a time or in batches (recorded). */
+  function batched(engineOptions: Partial<CacheEngineOptions> = {}, withLoadMany = true) {
+    const version = { current: 1 };
+    const batches: number[][] = [];
+    const singles: number[] = [];
+    const t = setup(
+      {
+        load: async ({ n }) => {
+          singles.push(n);
+          return version.current * 100 + n;
+        },
+        ...(withLoadMany
+          ? {
+              loadMany: async (args: readonly { n: number }[]) => {
+                batches.push(args.map((a) => a.n));
+                const seen = version.current;
+                if (t.db.delayMs) await sleep(t.db.delayMs);
+                return args.map((a) => seen * 100 + a.n);
+              },
+            }
+          : {}),
+      },
+      engineOptions,
+    );
+    const args = [1, 2, 3, 4, 5].map((n) => ({ n }));
+    return { ...t, version, batches, singles, args };
+  }
+
+  it("loads the misses in one batch, keeps the order, then serves every one as a hit", async () => {
+    const { engine, spec, batches, args } = batched();
+    const log = new ReadLog();
+    const first = await engine.readMany(spec, args, { log });
+    expect(first.map((r) => [r.value, r.status])).toEqual(args.map(({ n }) => [100 + n, "miss"]));
+    expect(batches).toEqual([[1, 2, 3, 4, 5]]);
+    const second = await engine.readMany(spec, [...args].reverse(), { log });
+    expect(second.map((r) => [r.value, r.status])).toEqual([...args].reverse().map(({ n }) => [100 + n, "hit"]));
+    expect(second.every((r) => r.dbMs === 0)).toBe(true);
+    expect(batches).toHaveLength(1);
+    // One record per batch in the request's log: its worst status and all its tags.
+    expect(log.reads.map((r) => [r.query, r.status])).toEqual([
+      [`${spec.name} ×5`, "miss"],
+      [`${spec.name} ×5`, "hit"],
+    ]);
+    expect(log.reads[1]?.tags).toEqual(["t:5", "t:4", "t:3", "t:2", "t:1"]);
+  });
+
+  it("reloads only the entries whose tags were purged", async () => {
+    const { engine, spec, store, batches, version, args } = batched();
+    await engine.readMany(spec, args);
+    version.current = 2;
+    await store.purge(["t:2", "t:4"]);
+    const again = await engine.readMany(spec, args);
+    expect(again.map((r) => [r.value, r.status])).toEqual([
+      [101, "hit"],
+      [202, "miss"],
+      [103, "hit"],
+      [204, "miss"],
+      [105, "hit"],
+    ]);
+    expect(batches).toEqual([
+      [1, 2, 3, 4, 5],
+      [2, 4],
+    ]);
+  });
+
+  it("loads one at a time when the query has no loadMany, and reads nothing for no arguments", async () => {
+    const { engine, spec, singles, args } = batched({}, false);
+    expect((await engine.readMany(spec, args)).map((r) => r.value)).toEqual([101, 102, 103, 104, 105]);
+    expect(singles.sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await engine.readMany(spec, [])).toEqual([]);
+  });
+
+  it("shares loads with single reads of the same key and tokens, both ways", async () => {
+    const { engine, spec, db, batches, singles, args } = batched();
+    db.delayMs = 40;
+    const batch = engine.readMany(spec, args);
+    await until(() => batches.length === 1, "the batch load");
+    const single = await engine.read(spec, { n: 3 });
+    expect(single).toMatchObject({ value: 103, status: "miss" });
+    await batch;
+    expect(singles).toEqual([]); // the single read joined the batch's load
+    const { spec: other, engine: otherEngine, batches: otherBatches, db: otherDb } = batched();
+    otherDb.delayMs = 40;
+    const loading = otherEngine.read(other, { n: 1 });
+    await sleep(5);
+    await otherEngine.readMany(other, args);
+    await loading;
+    expect(otherBatches).toEqual([[2, 3, 4, 5]]); // key 1 joined the single read's load
+  });
+
+  it("refuses to store a batch member whose tag was purged during the load, and loads it afresh next time", async () => {
+    const { engine, spec, db, store, version, batches, counters, args } = batched();
+    db.delayMs = 50;
+    const racing = engine.readMany(spec, args);
+    await until(() => batches.length === 1, "the batch load");
+    version.current = 2;
+    await store.purge(["t:3"]);
+    expect((await racing).map((r) => r.value)).toEqual([101, 102, 103, 104, 105]);
+    expect(counters().rejectedFills).toBe(1);
+    db.delayMs = 0;
+    const next = await engine.readMany(spec, args);
+    expect(next.map((r) => r.status)).toEqual(["hit", "hit", "miss", "hit", "hit"]);
+    expect(next[2]?.value).toBe(203);
+  });
+
+  it("serves entries past their fresh time as stale and refreshes them in the background", async () => {
+    const { engine, spec, version, singles, args } = batched();
+    const quick = { ...spec, freshMs: 1 };
+    await engine.readMany(quick, args);
+    await sleep(5);
+    version.current = 2;
+    const stale = await engine.readMany(quick, args.slice(0, 2));
+    expect(stale.map((r) => [r.value, r.status])).toEqual([
+      [101, "stale"],
+      [102, "stale"],
+    ]);
+    await until(() => singles.length === 2, "the background refreshes");
+  });
+
+  it("bypasses with no store or a failed lookup, and never records a read that failed", async () => {
+    const none = batched({ store: () => undefined });
+    const bypassed = await none.engine.readMany(none.spec, none.args);
+    expect(bypassed.map((r) => r.status)).toEqual(["bypass", "bypass", "bypass", "bypass", "bypass"]);
+    expect(none.batches).toEqual([[1, 2, 3, 4, 5]]);
+
+    const failing = batched();
+    const broken: TagStore = {
+      ...faulty(failing.store, {}),
+      lookupMany: () => Promise.reject(new Error("lookupMany failed")),
+    };
+    const engine = new QueryCache({ store: () => broken, events: observed(failing.events) });
+    expect((await engine.readMany(failing.spec, failing.args)).map((r) => r.status)).toContain("bypass");
+    expect(failing.events.errors.map((e) => e.context)).toEqual([`redis lookup for ${failing.spec.name}`]);
+    expect(failing.events.reads).toEqual([]);
+
+    const throwing = batched();
+    const badSpec = { ...throwing.spec, loadMany: async () => [1] };
+    await expect(throwing.engine.readMany(badSpec, throwing.args)).rejects.toThrow(/loadMany gave 1 values for 5/);
+    expect(throwing.events.reads).toEqual([]); // a failed read is not one to warm
+    await throwing.engine.readMany(throwing.spec, throwing.args.slice(0, 2));
+    expect(throwing.events.reads).toHaveLength(2);
+  });
+
+  it("refuses a user-scoped batch without a user, and keys it by user", async () => {
+    const { engine, spec, batches, args } = batched();
+    const mine = { ...spec, scope: "user" as const };
+    await expect(engine.readMany(mine, args)).rejects.toThrow(/user-scoped/);
+    await engine.readMany(mine, args, { userId: 1 });
+    expect((await engine.readMany(mine, args, { userId: 2 })).every((r) => r.status === "miss")).toBe(true);
+    expect((await engine.readMany(mine, args, { userId: 1 })).every((r) => r.status === "hit")).toBe(true);
+    expect(batches).toHaveLength(2);
+  });
+});
+
 describe("declared queries", () => {
   it("turns a declaration into a query with its spec, registered by name", () => {
     const name = `test.declared.${counter++}`;

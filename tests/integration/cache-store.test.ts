@@ -185,6 +185,49 @@ describe("tagged store (real Redis)", () => {
     }
   });
 
+  it("looks up many entries and all their tokens in one MGET, each judged against its own tokens", async () => {
+    const { store } = fresh();
+    const first = await store.lookupMany([
+      { key: "p1", tags: ["post:1"] },
+      { key: "p2", tags: ["post:2"] },
+      { key: "page", tags: ["feed", "post:1"] },
+    ]);
+    expect(first.map((l) => l.payload)).toEqual([null, null, null]);
+    // A shared tag has one token, the same in every lookup that names it.
+    expect(first[2]?.tokens[1]).toBe(first[0]?.tokens[0]);
+    expect(await store.store("p1", ["post:1"], first[0]?.tokens ?? [], "one", 60_000)).toBe(true);
+    expect(await store.store("p2", ["post:2"], first[1]?.tokens ?? [], "two", 60_000)).toBe(true);
+
+    const mget = vi.spyOn(store.redis as unknown as { mget: (...args: unknown[]) => unknown }, "mget");
+    const pipeline = vi.spyOn(store.redis, "pipeline");
+    try {
+      const again = await store.lookupMany([
+        { key: "p1", tags: ["post:1"] },
+        { key: "p2", tags: ["post:2"] },
+      ]);
+      expect(again.map((l) => l.payload)).toEqual(["one", "two"]);
+      expect([mget.mock.calls.length, pipeline.mock.calls.length]).toEqual([1, 0]);
+      await store.purge(["post:2"]);
+      const purged = await store.lookupMany([
+        { key: "p1", tags: ["post:1"] },
+        { key: "p2", tags: ["post:2"] },
+        { key: "p3", tags: ["post:3"] }, // no token yet: created by the script, in one pipeline
+      ]);
+      expect(purged.map((l) => [l.payload, l.purged])).toEqual([
+        ["one", false],
+        [null, true],
+        [null, false],
+      ]);
+      expect(purged[1]?.tokens[0]).not.toBe(again[1]?.tokens[0]);
+      expect(purged[2]?.tokens[0]).toMatch(TOKEN);
+      expect([mget.mock.calls.length, pipeline.mock.calls.length]).toEqual([2, 1]);
+      expect(await store.lookupMany([])).toEqual([]);
+    } finally {
+      mget.mockRestore();
+      pipeline.mockRestore();
+    }
+  });
+
   it("purges by deleting tokens only, and does nothing for no tags", async () => {
     const { store, keys } = fresh();
     const { tokens } = await store.lookup("k", ["a", "b", "c"]);
