@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
@@ -162,4 +173,38 @@ export const sessions = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/**
+ * The cache alerts' settings (docs/operations.md#alerts): one row, `key` = "alerts", whose value
+ * (thresholds per rule, window, minimum reads) is validated by app/monitoring/alert-rules.ts.
+ */
+export const cacheAlertSettings = pgTable("cache_alert_settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").notNull(),
+  updatedBy: text("updated_by"),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+/**
+ * Cache alerts, active and past (firing → acknowledged → resolved); the evaluator keeps the most
+ * recent 500.
+ */
+export const cacheAlerts = pgTable(
+  "cache_alerts",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    rule: text("rule").notNull(),
+    level: text("level", { enum: ["info", "warning", "error", "critical"] }).notNull(),
+    state: text("state", { enum: ["firing", "acknowledged", "resolved"] }).notNull(),
+    value: doublePrecision("value").notNull(),
+    threshold: doublePrecision("threshold").notNull(),
+    message: text("message").notNull(),
+    firedAt: timestamp("fired_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    acknowledgedBy: text("acknowledged_by"),
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true, mode: "date" }),
+    note: text("note"),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("cache_alerts_state_idx").on(t.state, t.rule)],
 );
