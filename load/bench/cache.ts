@@ -35,7 +35,7 @@ import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
 import type { SignedIn } from "~/models/actor";
 import { updateScene } from "~/models/scenes.server";
 import { authenticate } from "~/models/users.server";
-import { communityFeed, storyReading } from "~/queries/index.server";
+import { communityFeed, storyOutline, storyReading } from "~/queries/index.server";
 
 const startedAt = performance.now();
 // The process engine's reads are the Redis path ("Redis hit"); the L1 has its own engine below.
@@ -214,11 +214,11 @@ try {
 
   const cases = [
     {
-      title: "`story.reading`, 100 scenes",
+      title: "`story.reading` (assembled: outline + 100 scene entries)",
       query: storyReading,
       args: { storyId: large.id },
     },
-    { title: "`community.feed` page 1 over 200 000 likes", query: communityFeed, args: { page: 1 } },
+    { title: "`community.feed` page 1 (assembled: list + 20 post entries) over 200 000 likes", query: communityFeed, args: { page: 1 } },
   ] as const;
   const rows: string[] = [];
   const ratios: string[] = [];
@@ -276,8 +276,8 @@ try {
   }
 
   // ---- 2. A cache hit against a raw ioredis GET of the same bytes -----------------------------
-  const entryKey = cacheKeys(appNamespace).entry(`${storyReading.name}:${stableKey({ storyId: large.id })}`);
-  await storyReading.read({ storyId: large.id }, { forceFresh: true });
+  const entryKey = cacheKeys(appNamespace).entry(`${storyOutline.name}:${stableKey({ storyId: large.id })}`);
+  await storyOutline.read({ storyId: large.id }, { forceFresh: true });
   const entryBytes = await raw.get(entryKey);
   if (entryBytes === null) throw new BenchFailure(`no entry at ${entryKey} after a fill`);
   await raw.set(rawKey, entryBytes, "PX", ENTRY_TTL_MS);
@@ -290,17 +290,17 @@ try {
     label: "hit",
     expect: "hit",
     prime: async () => {
-      await storyReading.read({ storyId: large.id }, { forceFresh: true });
+      await storyOutline.read({ storyId: large.id }, { forceFresh: true });
     },
-    read: async () => (await storyReading.read({ storyId: large.id })).status,
+    read: async () => (await storyOutline.read({ storyId: large.id })).status,
   };
   const g = await compare(
-    `cache hit vs raw ioredis GET of the entry's bytes (${group(entryBytes.length)} B, story.reading): A = GET, B = hit`,
+    `cache hit vs raw ioredis GET of the entry's bytes (${group(entryBytes.length)} B, story.outline): A = GET, B = hit`,
     rawGet,
     hit,
   );
   row(`raw ioredis GET of the same entry (${group(entryBytes.length)} B)`, g.a, "same bytes");
-  row("`story.reading` — Redis hit (same runs as the GET)", g.b, "hit");
+  row("`story.outline` — Redis hit (same runs as the GET)", g.b, "hit");
   ratio(
     "cache hit p50 / raw GET p50",
     perRun(g.a, g.b, (get, h) => h.p50 / get.p50),
@@ -316,7 +316,7 @@ try {
     l1: new L1Cache(64 * 1024 * 1024),
     events: new CacheEvents(),
   });
-  const storySpec = storyReading.spec as Parameters<QueryCache["read"]>[0];
+  const storySpec = storyOutline.spec as Parameters<QueryCache["read"]>[0];
   const l1Hit: Arm = {
     label: "L1 hit",
     expect: "hit",
@@ -326,15 +326,15 @@ try {
     },
     read: async () => (await withL1.read(storySpec, { storyId: large.id })).status,
   };
-  const l = await compare("`story.reading`: A = L1 hit, B = Redis hit (process engine, no L1)", l1Hit, hit);
-  row("`story.reading` — L1 hit (token check in Redis, value from memory)", l.a, "hit");
-  row("`story.reading` — Redis hit (same runs as the L1 hit)", l.b, "hit");
+  const l = await compare("`story.outline`: A = L1 hit, B = Redis hit (process engine, no L1)", l1Hit, hit);
+  row("`story.outline` — L1 hit (token check in Redis, value from memory)", l.a, "hit");
+  row("`story.outline` — Redis hit (same runs as the L1 hit)", l.b, "hit");
   ratio(
-    "`story.reading`: Redis hit p50 / L1 hit p50",
+    "`story.outline`: Redis hit p50 / L1 hit p50",
     perRun(l.a, l.b, (near, far) => far.p50 / near.p50),
   );
   ratio(
-    "`story.reading`: L1 hit throughput / Redis hit throughput",
+    "`story.outline`: L1 hit throughput / Redis hit throughput",
     perRun(l.a, l.b, (near, far) => near.perSecond / far.perSecond),
   );
 
