@@ -12,6 +12,7 @@ import { MAX_BODY_BYTES } from "~/http/api-response.server";
 import { createLoadContext } from "~/http/load-context.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
+import { type AlertEvaluator, startAlertEvaluator } from "~/monitoring/alerts.server";
 import { observeCache } from "~/monitoring/cache-metrics.server";
 import { type ClusterPublisher, startClusterPublisher } from "~/monitoring/cluster.server";
 import { freshnessAudit } from "~/monitoring/freshness-audit.server";
@@ -71,6 +72,8 @@ export async function startServices({ role = "web" }: { role?: "web" | "worker" 
   await checkEvictionPolicies(cfg.isProduction);
   // This process's figures, every 5 s, for the cluster view (docs/operations.md#the-cluster-view).
   clusterPublisher = startClusterPublisher({ redis: cacheRedis, namespace, role });
+  // Every process may evaluate the alerts; a Redis lock lets one do it at a time.
+  alertEvaluator = startAlertEvaluator({ redis: cacheRedis, namespace, webhookUrl: cfg.alertWebhookUrl });
   logger.info({ cacheMode: cfg.cacheMode }, cfg.cacheMode === "on" ? "cache: on" : "cache: OFF (CACHE_MODE=off)");
 }
 
@@ -96,8 +99,11 @@ async function seed(handle: DatabaseHandle) {
 }
 
 let clusterPublisher: ClusterPublisher | undefined;
+let alertEvaluator: AlertEvaluator | undefined;
 
 export async function stopServices(): Promise<void> {
+  await alertEvaluator?.stop();
+  alertEvaluator = undefined;
   await clusterPublisher?.stop();
   clusterPublisher = undefined;
   await recentReads().flush();

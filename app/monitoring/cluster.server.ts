@@ -67,6 +67,9 @@ export function pointBetween(t: number, later: Figures, earlier: Figures): Serie
   };
 }
 
+/** What an instance publishes: its figures, and the change in its current, unfinished step. */
+export type PublishedFigures = InstanceFigures & { partial?: SeriesPoint };
+
 export interface ClusterPublisher {
   /** Publishes now (the timer calls this every 5 s). */
   publish(now?: number): Promise<void>;
@@ -104,8 +107,10 @@ export function startClusterPublisher({
     const client = redis();
     if (stopped || !client || client.status !== "ready") return;
     const figures = await collect();
-    const published: InstanceFigures = { ...identity, ...figures, at: now };
     const step = Math.floor(now / SERIES_STEP_MS) * SERIES_STEP_MS;
+    // What changed since the last point, so the alert window sees the last seconds too.
+    const partial = baseline && step === baselineStep ? pointBetween(baselineStep, figures, baseline) : undefined;
+    const published: PublishedFigures = { ...identity, ...figures, at: now, partial };
     const pipeline = client
       .multi()
       .set(k.figures(identity.instance), JSON.stringify(published), "PX", ttlMs)
@@ -234,15 +239,15 @@ export function mergeSeries(all: readonly SeriesPoint[][]): SeriesPoint[] {
 export async function readCluster(
   redis: Redis,
   namespace: string,
-): Promise<{ instances: InstanceFigures[]; series: Map<string, SeriesPoint[]> }> {
+): Promise<{ instances: PublishedFigures[]; series: Map<string, SeriesPoint[]> }> {
   const k = keys(namespace);
   const ids = await redis.zrange(k.instances, 0, -1);
   if (ids.length === 0) return { instances: [], series: new Map() };
   const raw = await redis.mget(ids.map((id) => k.figures(id)));
-  const instances: InstanceFigures[] = [];
+  const instances: PublishedFigures[] = [];
   const gone: string[] = [];
   raw.forEach((json, i) => {
-    if (json) instances.push(JSON.parse(json) as InstanceFigures);
+    if (json) instances.push(JSON.parse(json) as PublishedFigures);
     else gone.push(ids[i] as string);
   });
   if (gone.length > 0) await redis.zrem(k.instances, ...gone);
@@ -338,4 +343,32 @@ export async function clusterViewOrNull(redis: Redis | undefined, namespace: str
     logger.debug({ err: error }, "cluster view unavailable");
     return null;
   });
+}
+
+/**
+ * The last `windowMs` of the cluster, for the alerts: every live instance's points that started
+ * within the window plus its current unfinished step, summed.
+ */
+export async function windowPoint(redis: Redis, namespace: string, windowMs: number, now = Date.now()) {
+  const { instances, series } = await readCluster(redis, namespace);
+  const recent = instances.map((instance) => [
+    ...(series.get(instance.instance) ?? []).filter((p) => p.t >= now - windowMs),
+    ...(instance.partial ? [instance.partial] : []),
+  ]);
+  const steps = mergeSeries(recent);
+  const sum: SeriesPoint = {
+    t: now - windowMs,
+    reads: { hit: 0, miss: 0, stale: 0, bypass: 0 },
+    errors: 0,
+    purges: 0,
+    staleHits: 0,
+    warmDone: 0,
+    warmFailed: 0,
+    latency: emptyFigures().latency,
+    warmDelay: emptyFigures().warmDelay,
+  };
+  return {
+    instances: instances.length,
+    window: mergeSeries([[sum], ...steps.map((p) => [{ ...p, t: sum.t }])])[0] ?? sum,
+  };
 }

@@ -1,10 +1,13 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { cacheEvents } from "~/cache/events";
+import { cacheRedis } from "~/cache/redis.server";
 import { createLoadContext } from "~/http/load-context.server";
 import { setLike } from "~/models/likes.server";
 import { createPost } from "~/models/posts.server";
 import { updateScene } from "~/models/scenes.server";
+import { activeAlerts, startAlertEvaluator } from "~/monitoring/alerts.server";
+import { startClusterPublisher } from "~/monitoring/cluster.server";
 import { freshnessAudit, type StaleHit } from "~/monitoring/freshness-audit.server";
 import { loader as communityLoader } from "~/routes/community._index";
 import { loader as postLoader } from "~/routes/community.posts.$postId";
@@ -90,6 +93,10 @@ describe("the freshness audit over real pages, mutations and Redis", { timeout: 
 
     const reported: StaleHit[] = [];
     const off = audit.onStale((hit) => reported.push(hit));
+    const cluster = { redis: cacheRedis, namespace: app.namespace, timer: false };
+    const publisher = startClusterPublisher({ ...cluster, role: "web" });
+    const evaluator = startAlertEvaluator({ ...cluster, webhookUrl: undefined });
+    await publisher.publish(); // the alert window's baseline
     await page(); // miss: fills
     await page(); // hit of the current value: fresh
     await audit.idle();
@@ -112,6 +119,15 @@ describe("the freshness audit over real pages, mutations and Redis", { timeout: 
     expect(hit?.args).toEqual(victim?.args);
     expect(JSON.stringify(hit?.current)).toContain("v2, never purged");
     expect(reported.map((h) => h.query)).toContain(victim?.query);
+
+    // The stale hit raises a critical alert through the cluster figures and the evaluator.
+    await publisher.publish();
+    expect((await evaluator.tick()).evaluated).toBe(true);
+    expect(await activeAlerts()).toContainEqual(
+      expect.objectContaining({ rule: "stale_hits", level: "critical", state: "firing" }),
+    );
+    await evaluator.stop();
+    await publisher.stop();
   });
 
   it("finds no stale hit in 10 000 audited hits when every mutation purges all its tags", async () => {
