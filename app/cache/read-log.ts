@@ -29,11 +29,6 @@ export class ReadLog {
     this.reads.push(record);
   }
 
-  /** Forgets the reads: a page refused to its reader says nothing of what the cache holds. */
-  clear(): void {
-    this.reads.length = 0;
-  }
-
   status(): CacheStatus | undefined {
     return this.reads.length === 0 ? undefined : worstStatus(this.reads.map((r) => r.status));
   }

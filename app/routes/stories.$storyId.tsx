@@ -32,8 +32,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   try {
     assertReadable(reading.story, actor);
   } catch (error) {
-    // Its 404 must look like an unknown id's: no X-Cache, no tags, so a draft's existence stays hidden.
-    context.reads.clear();
     rethrowForPage(error);
   }
   // A signed-in reader's page shows who they are (and a draft is theirs alone): never shared.
