@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Methods that never run an action: Remix runs one for any other (OPTIONS on a `.data` URL too). */
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
 /** The JSON API's paths: their routes answer 405, then 401, then 413 themselves (docs/api.md). */
 const API_PATH = /^\/(studio|community)\/api\//i;
 
@@ -8,22 +9,65 @@ const API_PATH = /^\/(studio|community)\/api\//i;
  * Refuses cross-site non-GET requests (403): a browser says where a request comes from in
  * `Sec-Fetch-Site`, older ones in `Origin`. Requests with neither (curl, k6, server-to-server)
  * are not from a browser page, so they cannot ride a user's cookie and pass.
+ *
+ * An `Origin` must name this host whatever `Sec-Fetch-Site` claims (`null` and unparsable ones
+ * included): Remix aborts an action whose Origin differs from its host with a 500, so anything it
+ * would abort is answered 403 here first. Its host is `X-Forwarded-Host` when present, so that
+ * header is kept only from a proxy TRUST_PROXY trusts, and dropped from anyone else.
  */
 export function crossSiteGuard(req: Request, res: Response, next: NextFunction) {
+  const trusted = fromTrustedProxy(req);
+  if (!trusted) {
+    delete req.headers["x-forwarded-host"];
+    delete req.headers["x-forwarded-proto"];
+  }
+  // The request's URL is built from these (Remix's adapter): one that is not a URL would be a 500.
+  const forwardedHost = req.get("X-Forwarded-Host")?.split(",")[0]?.trim();
+  const forwardedProto = req.get("X-Forwarded-Proto")?.split(",")[0]?.trim();
+  if (!isHost(req.get("Host")) || (forwardedHost !== undefined && forwardedHost !== "" && !isHost(forwardedHost))) {
+    return badRequest(res, "The Host or X-Forwarded-Host header is not a host name");
+  }
+  if (forwardedProto !== undefined && !/^https?$/i.test(forwardedProto)) delete req.headers["x-forwarded-proto"];
   if (SAFE_METHODS.has(req.method)) return next();
-  const site = req.get("Sec-Fetch-Site");
-  if (site === "cross-site") return refuse(res, "Cross-site requests may not change anything");
+  if (req.get("Sec-Fetch-Site") === "cross-site") return refuse(res, "Cross-site requests may not change anything");
   const origin = req.get("Origin");
-  if (origin !== undefined && site !== "same-origin" && site !== "none") {
-    let host: string | undefined;
-    try {
-      host = origin === "null" ? undefined : new URL(origin).host;
-    } catch {
-      host = undefined;
-    }
-    if (host !== req.get("Host")) return refuse(res, "Cross-origin requests may not change anything");
+  if (origin !== undefined) {
+    const ours = req.get("X-Forwarded-Host")?.split(",")[0]?.trim() || req.get("Host");
+    if (!ours || originHost(origin) !== ours) return refuse(res, "Cross-origin requests may not change anything");
   }
   next();
+}
+
+/** A host (name or address, optional port) that a URL can have, as Remix's adapter will parse it. */
+function isHost(value: string | undefined): boolean {
+  if (value === undefined || !/^[A-Za-z0-9._~:[\]-]+$/.test(value)) return false;
+  try {
+    return new URL(`http://${value}/`).host !== "";
+  } catch {
+    return false;
+  }
+}
+
+function badRequest(res: Response, message: string) {
+  res
+    .status(400)
+    .type("application/json")
+    .send(JSON.stringify({ error: message }));
+}
+
+function fromTrustedProxy(req: Request): boolean {
+  const trust = req.app.get("trust proxy fn") as ((address: string, hop: number) => boolean) | undefined;
+  return Boolean(trust?.(req.socket.remoteAddress ?? "", 0));
+}
+
+/** The host of an Origin header, or undefined for `null` and anything that is not a URL. */
+function originHost(origin: string): string | undefined {
+  if (origin === "null") return undefined;
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

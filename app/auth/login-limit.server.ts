@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { cacheAvailability } from "~/cache/availability.server";
 import { cacheRedis } from "~/cache/redis.server";
 
 /**
@@ -51,9 +52,11 @@ export type LoginAttempt =
 export async function beginLoginAttempt(email: string, address: string): Promise<LoginAttempt> {
   limiters ??= build();
   const current = limiters;
+  // The cache namespace keeps two databases sharing a Redis apart (their alice is not one account).
+  const namespace = cacheAvailability().currentNamespace() ?? "-";
   const keys: [Limiter, string][] = [
-    [current.accountAndAddress, hashed(`${email.trim().toLowerCase()}|${address}`)],
-    [current.address, hashed(address)],
+    [current.accountAndAddress, hashed(`${namespace}|${email.trim().toLowerCase()}|${address}`)],
+    [current.address, hashed(`${namespace}|${address}`)],
   ];
   const results = await Promise.allSettled(keys.map(([limiter, key]) => limiter.consume(key)));
   const refund = () => Promise.all(keys.map(([limiter, key]) => limiter.reward(key, 1).catch(() => {}))).then(() => {});

@@ -60,6 +60,77 @@ describe("the API write limit", { timeout: 120_000 }, () => {
   });
 });
 
+describe("bad input is a 4xx, never a 5xx", { timeout: 120_000 }, () => {
+  const login = (headers: Record<string, string>, form: Record<string, string>) =>
+    fetch(`${server.url}/login`, {
+      method: "POST",
+      headers,
+      body: new URLSearchParams({ intent: "login", ...form }),
+      redirect: "manual",
+    });
+
+  it("an X-Forwarded-Host other than Host (from a proxy nobody trusts) is ignored", async () => {
+    const origin = server.url;
+    for (const forwarded of ["evil.example", "evil.example, 127.0.0.1", "f%;", "PTDNcYM.31"]) {
+      // A new email each time: the login limit counts per account and address.
+      const email = `nobody-${Math.random().toString(36).slice(2)}@example.com`;
+      const wrong = await login({ Origin: origin, "X-Forwarded-Host": forwarded }, { email, password: "x" });
+      expect(wrong.status, forwarded).toBe(400);
+      const right = await login(
+        { Origin: origin, "X-Forwarded-Host": forwarded },
+        { email: "alice@example.com", password: "password" },
+      );
+      expect(right.status, forwarded).toBe(302);
+      const data = await fetch(`${server.url}/login.data`, {
+        method: "POST",
+        headers: { Origin: origin, "X-Forwarded-Host": forwarded },
+        body: new URLSearchParams({ intent: "login", email: `data-${email}`, password: "x" }),
+      });
+      expect(data.status, forwarded).toBeLessThan(500);
+    }
+  });
+
+  it("a foreign, null or broken Origin is 403 whatever Sec-Fetch-Site says", async () => {
+    for (const origin of ["http://evil.example", "null", "http://[", "file://"]) {
+      for (const site of ["same-origin", "none", "same-site"]) {
+        const page = await login({ Origin: origin, "Sec-Fetch-Site": site }, { email: "x@example.com", password: "x" });
+        expect(page.status, `${origin} ${site}`).toBe(403);
+        const options = await fetch(`${server.url}/community/posts/1.data`, {
+          method: "OPTIONS",
+          headers: { Origin: origin, "Sec-Fetch-Site": site },
+        });
+        expect(options.status, `OPTIONS ${origin} ${site}`).toBe(403);
+      }
+    }
+  });
+
+  it("redirect targets with %0A %0D %00 %E2%80%A8 go to /studio, signed in or signing in", async () => {
+    const cookie = await signIn("alice@example.com");
+    for (const bad of [
+      "%0A",
+      "%0D",
+      "%00",
+      "%E2%80%A8",
+      "/%0A/evil.example",
+      "/%09/evil.example",
+      "%0D%0ASet-Cookie:x=1",
+    ]) {
+      const get = await fetch(`${server.url}/login?redirectTo=${bad}`, {
+        headers: { Cookie: cookie },
+        redirect: "manual",
+      });
+      expect(get.status, bad).toBe(302);
+      expect(get.headers.get("location"), bad).toBe("/studio");
+      const post = await login(
+        {},
+        { email: "alice@example.com", password: "password", redirectTo: decodeURIComponent(bad) },
+      );
+      expect(post.status, bad).toBe(302);
+      expect(post.headers.get("location"), bad).toBe("/studio");
+    }
+  });
+});
+
 describe("in production", { timeout: 120_000 }, () => {
   const token = "a-metrics-token-for-the-test";
   let production: RunningServer;
