@@ -17,6 +17,7 @@ import type { ReactNode } from "react";
 import { getActor } from "~/auth/actor.server";
 import { ClientCacheAgent } from "~/client/ClientCacheAgent";
 import { rootShouldRevalidate } from "~/client/root-revalidation";
+import { OperatorKeys } from "~/components/DebugPanel";
 import { useNonce } from "~/components/nonce";
 import stylesheet from "~/styles/app.css?url";
 
@@ -109,6 +110,7 @@ export default function App() {
     <>
       <Outlet />
       <ClientCacheAgent userId={user?.id ?? null} />
+      <OperatorKeys isAdmin={user?.role === "admin"} />
     </>
   );
 }

@@ -65,7 +65,7 @@ export function observe(response: Response, url: URL, method: string): void {
   const invalidated = parseTagHeader(headers.get("X-Cache-Invalidate"));
   if (invalidated.length > 0) {
     const origin: PurgeOrigin = isDataRequestPath(url.pathname) ? "action" : "fetch";
-    purgeTags(invalidated, origin);
+    purgeTags(invalidated, origin, `${method} ${url.pathname}`);
   }
   if (method === "GET" && isDataRequestPath(url.pathname)) {
     recordResponseMeta(normalizeUrl(url), {

@@ -1,5 +1,6 @@
 import { purgePrefetched } from "../prefetch/prefetch-store";
 import type { PurgeBroadcast } from "./broadcast";
+import { purgeHistory } from "./purge-history";
 import { localCache, purgeLog } from "./runtime";
 import { showsAnyOf } from "./visible-tags";
 
@@ -31,9 +32,10 @@ export type PurgeOrigin =
  * Removes what `tags` name from the local cache and the prefetched responses, synchronously, then
  * tells the other tabs (unless the purge came from one) and revalidates data on screen.
  */
-export function purgeTags(tags: readonly string[], origin: PurgeOrigin): void {
+export function purgeTags(tags: readonly string[], origin: PurgeOrigin, source?: string): void {
   if (tags.length === 0) return;
   purgeLog.record();
+  purgeHistory.record({ tags: [...tags], at: Date.now(), origin, source });
   localCache()?.purge(tags);
   purgePrefetched(tags);
   if (origin !== "remote") broadcast?.post(tags);

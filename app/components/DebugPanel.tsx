@@ -1,0 +1,229 @@
+import { useLocation, useNavigate } from "@remix-run/react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { type PurgeSeen, purgeHistory } from "~/client/cache/purge-history";
+import { localCache } from "~/client/cache/runtime";
+
+/** One cached read of the page, as its response's Server-Timing told it (`q0;desc="query status"`). */
+interface ReadSeen {
+  query: string;
+  status: string;
+  ms: number;
+}
+
+interface PageReads {
+  /** The document or the single-fetch data response the reads came from. */
+  source: string;
+  /** MISS if any read missed, else STALE, else BYPASS, else HIT: what X-Cache said. */
+  xCache: string;
+  reads: ReadSeen[];
+  cacheMs: number;
+  dbMs: number;
+  tags: string[];
+}
+
+const ORDER = ["miss", "stale", "bypass"];
+
+/** The reads of the latest response that carried any (the document, or a later `.data` request). */
+export function latestPageReads(): PageReads | null {
+  const entries = [
+    ...performance.getEntriesByType("navigation"),
+    ...performance.getEntriesByType("resource").filter((e) => /\.data(\?|$)/.test(e.name)),
+  ] as PerformanceResourceTiming[];
+  const withReads = entries
+    .filter((e) => (e.serverTiming ?? []).some((t) => /^q\d+$/.test(t.name)))
+    .sort((a, b) => a.startTime - b.startTime);
+  const entry = withReads.at(-1);
+  if (!entry) return null;
+  const timing = entry.serverTiming ?? [];
+  const reads = timing
+    .filter((t) => /^q\d+$/.test(t.name))
+    .map((t) => {
+      const [query = "", status = ""] = t.description.split(" ");
+      return { query, status, ms: t.duration };
+    });
+  const statuses = reads.map((r) => r.status);
+  const worst = ORDER.find((s) => statuses.includes(s)) ?? "hit";
+  return {
+    source: new URL(entry.name, location.href).pathname,
+    xCache: worst.toUpperCase(),
+    reads,
+    cacheMs: timing.find((t) => t.name === "cache")?.duration ?? 0,
+    dbMs: timing.find((t) => t.name === "db")?.duration ?? 0,
+    tags: (timing.find((t) => t.name === "x-cache-tags")?.description ?? "").split(" ").filter(Boolean),
+  };
+}
+
+/** The browser cache's entries (localStorage): key, tags, age. */
+function browserEntries() {
+  const cache = localCache();
+  if (!cache) return [];
+  return cache.keys().map((key) => {
+    const first = (localStorage.getItem(key) ?? "").split("\n", 1)[0] ?? "";
+    let meta: { t?: string[]; s?: number } = {};
+    try {
+      meta = JSON.parse(first) as typeof meta;
+    } catch {
+      // a value from another build: shown without tags
+    }
+    return { key, tags: meta.t ?? [], storedAt: meta.s ?? 0 };
+  });
+}
+
+/**
+ * The cache debug panel (Ctrl+Shift+D): this page's reads from its response headers, the browser
+ * cache's entries and this tab's recent purges. A labelled modal dialog; Escape closes it.
+ */
+export function DebugPanel({ onClose }: { onClose: () => void }) {
+  const location = useLocation();
+  const dialog = useRef<HTMLDivElement>(null);
+  const [page, setPage] = useState<PageReads | null>(null);
+  const [entries, setEntries] = useState(browserEntries);
+  const [purges, setPurges] = useState<readonly PurgeSeen[]>(() => [...purgeHistory.list()]);
+
+  const refresh = useCallback(() => {
+    setPage(latestPageReads());
+    setEntries(browserEntries());
+    setPurges([...purgeHistory.list()]);
+  }, []);
+
+  // Again after each navigation (its data response lands a moment later) and each purge.
+  const navigationKey = location.key;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read on each navigation (its key)
+  useEffect(() => {
+    refresh();
+    const timer = setTimeout(refresh, 300);
+    return () => clearTimeout(timer);
+  }, [refresh, navigationKey]);
+  useEffect(() => purgeHistory.subscribe(refresh), [refresh]);
+
+  useEffect(() => {
+    dialog.current?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+
+  return (
+    <div
+      className="debug-panel"
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="debug-panel-title"
+      tabIndex={-1}
+      ref={dialog}
+    >
+      <h2 id="debug-panel-title">Cache debug</h2>
+      <button type="button" className="debug-close" onClick={onClose} aria-label="Close the cache debug panel">
+        ×
+      </button>
+      <section aria-label="This page's reads">
+        <h3>
+          This page's reads{" "}
+          {page ? (
+            <span data-testid="debug-xcache">
+              X-Cache {page.xCache} ({page.source})
+            </span>
+          ) : null}
+        </h3>
+        {page ? (
+          <table data-testid="debug-reads">
+            <thead>
+              <tr>
+                <th>Query</th>
+                <th>Status</th>
+                <th>ms</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.reads.map((read) => (
+                <tr key={`${read.query}-${read.status}-${read.ms}`}>
+                  <td>{read.query}</td>
+                  <td data-status={read.status}>{read.status.toUpperCase()}</td>
+                  <td>{read.ms.toFixed(2)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <td colSpan={3}>
+                  cache {page.cacheMs.toFixed(2)} ms, database {page.dbMs.toFixed(2)} ms
+                  {page.tags.length > 0 ? `; tags ${page.tags.join(" ")}` : ""}
+                </td>
+              </tr>
+            </tfoot>
+          </table>
+        ) : (
+          <p>No cached read on this page.</p>
+        )}
+      </section>
+      <section aria-label="Browser cache">
+        <h3>Browser cache ({entries.length})</h3>
+        <ul data-testid="debug-entries">
+          {entries.map((entry) => (
+            <li key={entry.key}>
+              <code>{entry.key}</code> {entry.tags.join(" ")}
+            </li>
+          ))}
+        </ul>
+        <button
+          type="button"
+          onClick={() => {
+            localCache()?.clear();
+            refresh();
+          }}
+        >
+          Clear the browser cache
+        </button>{" "}
+        <button
+          type="button"
+          onClick={() => {
+            localCache()?.clear();
+            window.location.reload();
+          }}
+        >
+          Reload without the browser cache
+        </button>
+      </section>
+      <section aria-label="Recent purges">
+        <h3>Recent purges in this tab</h3>
+        <ol data-testid="debug-purges">
+          {purges.map((purge) => (
+            <li key={`${purge.at}-${purge.tags.join()}`}>
+              <time dateTime={new Date(purge.at).toISOString()}>{new Date(purge.at).toLocaleTimeString()}</time>{" "}
+              {purge.tags.join(" ")} — {purge.origin === "remote" ? "another tab" : (purge.source ?? purge.origin)}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </div>
+  );
+}
+
+/**
+ * The operators' keys, on every page: Ctrl+Shift+D toggles the debug panel (admins; everyone in
+ * development), Ctrl+Shift+M opens the dashboard (admins). Others get nothing from either key.
+ */
+export function OperatorKeys({ isAdmin }: { isAdmin: boolean }) {
+  const [open, setOpen] = useState(false);
+  const navigate = useNavigate();
+  const canDebug = isAdmin || import.meta.env.DEV;
+  const close = useCallback(() => setOpen(false), []);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!event.ctrlKey || !event.shiftKey || event.altKey || event.metaKey) return;
+      const key = event.key.toLowerCase();
+      if (key === "d" && canDebug) {
+        event.preventDefault();
+        setOpen((was) => !was);
+      } else if (key === "m" && isAdmin) {
+        event.preventDefault();
+        navigate("/admin/cache");
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [canDebug, isAdmin, navigate]);
+  return open ? <DebugPanel onClose={close} /> : null;
+}
