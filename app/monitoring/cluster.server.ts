@@ -29,6 +29,8 @@ export interface SeriesPoint {
   reads: ReadCounts;
   errors: number;
   purges: number;
+  /** Hits the freshness audit compared, and those it found stale. */
+  audited: number;
   staleHits: number;
   warmDone: number;
   warmFailed: number;
@@ -59,6 +61,7 @@ export function pointBetween(t: number, later: Figures, earlier: Figures): Serie
     },
     errors: delta(later.errors, earlier.errors),
     purges: delta(later.purges, earlier.purges),
+    audited: delta(later.audited, earlier.audited),
     staleHits: delta(later.staleHits, earlier.staleHits),
     warmDone: delta(later.warm.done, earlier.warm.done),
     warmFailed: delta(later.warm.failed, earlier.warm.failed),
@@ -136,6 +139,8 @@ export function startClusterPublisher({
       }, intervalMs)
     : undefined;
   handle?.unref();
+  // Seen at once, not 5 s after the start.
+  if (timer) publish().catch((error: unknown) => logger.debug({ err: error }, "cluster figures not published"));
 
   return {
     instance: identity.instance,
@@ -225,6 +230,7 @@ export function mergeSeries(all: readonly SeriesPoint[][]): SeriesPoint[] {
       into.reads = sumReads(into.reads, p.reads);
       into.errors += p.errors;
       into.purges += p.purges;
+      into.audited += p.audited ?? 0;
       into.staleHits += p.staleHits;
       into.warmDone += p.warmDone;
       into.warmFailed += p.warmFailed;
@@ -327,6 +333,7 @@ export async function clusterView(redis: Redis, namespace: string) {
       latency: percentilesOf(p.latency),
       purgesPerSec: p.purges / (SERIES_STEP_MS / 1000),
       errors: p.errors,
+      audited: p.audited ?? 0,
       staleHits: p.staleHits,
       warmDone: p.warmDone,
       warmFailed: p.warmFailed,
@@ -361,6 +368,7 @@ export async function windowPoint(redis: Redis, namespace: string, windowMs: num
     reads: { hit: 0, miss: 0, stale: 0, bypass: 0 },
     errors: 0,
     purges: 0,
+    audited: 0,
     staleHits: 0,
     warmDone: 0,
     warmFailed: 0,
