@@ -43,7 +43,7 @@ function servedFromCache(run: RunRecord): number | undefined {
 }
 
 const runs = process.argv.slice(2).map((arg) => {
-  const cut = arg.indexOf("=");
+  const cut = arg.lastIndexOf("="); // a label may hold "=" (CACHE_MODE=off), a path does not
   if (cut < 1) throw new Error(`expected <label>=<results.json>, got "${arg}"`);
   return { label: arg.slice(0, cut), run: JSON.parse(readFileSync(arg.slice(cut + 1), "utf8")) as RunRecord };
 });

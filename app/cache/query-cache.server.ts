@@ -322,7 +322,14 @@ export class QueryCache {
     store: TagStore,
   ): Promise<Loaded<V>[]> {
     const flightKeys = misses.map(({ item, tokens }) => `${item.key}|${tokens.join(",")}`);
-    const own = misses.flatMap((miss, n) => (this.inflight.has(flightKeys[n] as string) ? [] : [{ ...miss, n }]));
+    // Not already loading here, and each key once (the same key twice in a batch loads once).
+    const claimed = new Set<string>();
+    const own = misses.flatMap((miss, n) => {
+      const flightKey = flightKeys[n] as string;
+      if (this.inflight.has(flightKey) || claimed.has(flightKey)) return [];
+      claimed.add(flightKey);
+      return [{ ...miss, n }];
+    });
     if (own.length > 0) {
       const batch = this.loadMany(
         spec,

@@ -860,6 +860,13 @@ describe("batched reads (readMany)", () => {
     ]);
   });
 
+  it("loads a key named twice in one batch once, and answers both", async () => {
+    const { engine, spec, batches } = batched();
+    const twice = await engine.readMany(spec, [{ n: 7 }, { n: 8 }, { n: 7 }]);
+    expect(twice.map((r) => r.value)).toEqual([107, 108, 107]);
+    expect(batches).toEqual([[7, 8]]);
+  });
+
   it("loads one at a time when the query has no loadMany, and reads nothing for no arguments", async () => {
     const { engine, spec, singles, args } = batched({}, false);
     expect((await engine.readMany(spec, args)).map((r) => r.value)).toEqual([101, 102, 103, 104, 105]);
