@@ -11,7 +11,7 @@ import { setLike } from "~/models/likes.server";
 import { isLikedBy } from "~/models/posts.server";
 import { authenticate } from "~/models/users.server";
 import { resetWarmMetrics, warmCounters } from "~/monitoring/warm-metrics.server";
-import { communityPost } from "~/queries/index.server";
+import { communityFeed, communityPost } from "~/queries/index.server";
 import { WARM_HOTTEST_JOB, WARM_JOB } from "~/warming/job";
 import { queueWarming, settleWarming, warmQueue } from "~/warming/queue.server";
 import { KEYS_PER_TAG, recentReads } from "~/warming/recent-reads.server";
@@ -93,6 +93,27 @@ describe("warming after a purge (real Redis, real BullMQ worker)", () => {
     expect(after.status).toBe("hit");
     expect(after.value.post.likeCount).toBe(before + (liked ? -1 : 1));
     expect(warmCounters().delay.count).toBeGreaterThanOrEqual(1);
+  });
+
+  it("warms the pieces of an assembled page: after a like the feed page is all hits, with the new count", async () => {
+    await communityFeed.read({ page: 1 });
+    const page = await communityFeed.read({ page: 1 });
+    expect(page.status).toBe("hit");
+    const post = page.value.posts[0];
+    if (!post) throw new Error("the demo feed is empty");
+    const liked = await isLikedBy(post.id, alice.id);
+
+    // The like purges post:ID only: one summary to warm (and the post's page), never the list.
+    await setLike(alice, post.id, { liked: !liked });
+    await waitFor(() => jobsFor("community.post.summary").length >= 1, 10_000, "the summary's warming job");
+    expect(jobsFor("community.post.summary").map((f) => [f.job.data.args, f.outcome])).toEqual([
+      [{ postId: post.id }, "completed"],
+    ]);
+    expect(jobsFor("community.feed.page")).toEqual([]);
+
+    const after = await communityFeed.read({ page: 1 });
+    expect(after.status).toBe("hit");
+    expect(after.value.posts[0]).toMatchObject({ id: post.id, likeCount: post.likeCount + (liked ? -1 : 1) });
   });
 
   it("turns 100 purges of one key within a second into at most 2 jobs", async () => {
