@@ -8,7 +8,6 @@ import { cacheRedis, cacheRedisStatus, connectCacheRedis, disconnectCacheRedis }
 import { config } from "~/config.server";
 import { currentDatabase, type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
 import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
-import { MAX_BODY_BYTES } from "~/http/api-response.server";
 import { createLoadContext } from "~/http/load-context.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
@@ -224,8 +223,6 @@ export const processServices = {
   metricsContentType: PROMETHEUS_CONTENT_TYPE,
   observeHttpRequest,
   createLoadContext,
-  /** The one body limit: the HTTP server refuses larger declared bodies before the app reads any. */
-  maxBodyBytes: MAX_BODY_BYTES,
   actorOfCookie,
   cacheRedis,
   warmQueueHandle,

@@ -139,7 +139,8 @@ app.get("/metrics", async (req, res) => {
   res.set({ "Content-Type": appEntry.metricsContentType, "Cache-Control": "no-store" }).send(text);
 });
 
-app.use(bodyLimit(appEntry.maxBodyBytes));
+// BODY_LIMIT: a declared body beyond it is refused here, before Remix (docs/security.md).
+app.use(bodyLimit(cfg.bodyLimitBytes));
 app.use(crossSiteGuard);
 // A document POST's purged tags ride to the next page in a cookie (docs/client.md).
 app.use(flashPurgeCookie({ secure: cfg.isProduction }));

@@ -78,6 +78,13 @@ function originHost(origin: string): string | undefined {
  */
 export function bodyLimit(maxBytes: number) {
   return (req: Request, res: Response, next: NextFunction) => {
+    // An answer sent before its body was read closes the connection: the client must not reuse it.
+    const writeHead = res.writeHead;
+    res.writeHead = function closeIfUnread(this: Response, ...args: Parameters<typeof writeHead>) {
+      if (!req.complete && !res.headersSent) res.setHeader("Connection", "close");
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
+    res.once("finish", () => closeAfterUnreadBody(req));
     const declared = Number(req.get("Content-Length") ?? 0);
     if (!(declared > maxBytes) || API_PATH.test(req.path)) return next();
     res
@@ -86,6 +93,25 @@ export function bodyLimit(maxBytes: number) {
       .type("application/json")
       .send(JSON.stringify({ error: `The body is larger than ${maxBytes} bytes` }));
   };
+}
+
+/** How long the rest of an unread body is drained (and dropped) before the connection is cut. */
+const LINGER_MS = 5_000;
+
+/**
+ * The answer went out while the client was still sending a body nobody will read (a 413): close
+ * the connection without losing the answer. Closing at once, with the client's bytes still
+ * arriving, makes the kernel send a reset that can destroy the answer on its way; so we stop
+ * sending (FIN) and drop what still comes in — nothing is kept — until the client hangs up, for
+ * LINGER_MS at most.
+ */
+function closeAfterUnreadBody(req: Request) {
+  if (req.complete || req.socket.destroyed) return;
+  req.removeAllListeners("data");
+  req.on("data", () => {});
+  req.resume();
+  req.socket.end();
+  setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
 }
 
 function refuse(res: Response, message: string) {

@@ -1,9 +1,15 @@
+import { config } from "~/config.server";
 import { logger } from "~/lib/logger.server";
 import { type FieldErrors, ModelError, NotFoundError, ValidationError } from "~/models/errors";
 import { parseId } from "~/models/validation";
 
-/** The largest request body the app reads (a scene may hold 200 000 characters). */
+/** BODY_LIMIT's default: the largest request body the app reads (a scene may hold 200 000 characters). */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The largest request body the app reads: BODY_LIMIT (the HTTP server refuses larger declared ones first). */
+export function maxBodyBytes(): number {
+  return config().bodyLimitBytes;
+}
 
 export class HttpError extends Error {
   constructor(
@@ -27,10 +33,11 @@ export function idParam(value: string | undefined, what: string): number {
  * Too large: 413. Malformed JSON or not an object: 400. Another content type: 415.
  */
 export async function readBody(request: Request): Promise<Record<string, unknown>> {
+  const limit = maxBodyBytes();
   const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
+  if (declared > limit) {
     await discardBody(request);
-    throw new HttpError(413, `The body is larger than ${MAX_BODY_BYTES} bytes`);
+    throw new HttpError(413, `The body is larger than ${limit} bytes`);
   }
   const text = await readLimited(request);
   const type = (request.headers.get("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
@@ -61,8 +68,9 @@ export async function readBody(request: Request): Promise<Record<string, unknown
   throw new HttpError(415, "Send JSON (application/json) or a form");
 }
 
-/** Reads the body as text, stopping at MAX_BODY_BYTES whatever Content-Length claimed. */
+/** Reads the body as text, stopping at the body limit whatever Content-Length claimed. */
 async function readLimited(request: Request): Promise<string> {
+  const limit = maxBodyBytes();
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -71,9 +79,10 @@ async function readLimited(request: Request): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await discardRest(reader, size);
-      throw new HttpError(413, `The body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > limit) {
+      // Nothing more is read: the HTTP server drops the rest once the 413 is sent (server/security.ts).
+      reader.releaseLock();
+      throw new HttpError(413, `The body is larger than ${limit} bytes`);
     }
     chunks.push(value);
   }
@@ -81,12 +90,12 @@ async function readLimited(request: Request): Promise<string> {
 }
 
 /** How much of an unwanted body is read and dropped before the connection is dropped instead. */
-const DISCARD_LIMIT = 8 * MAX_BODY_BYTES;
+const discardLimit = () => 8 * maxBodyBytes();
 
 /**
  * Reads and drops what is left of a body the answer does not need (a 401, 405 or 413 sent before
  * reading it). Left unread, it stalls the keep-alive connection and the client sees a reset
- * instead of the answer; beyond DISCARD_LIMIT the connection is dropped after all.
+ * instead of the answer; beyond 8 × the body limit the connection is dropped after all.
  */
 export async function discardBody(request: Request): Promise<void> {
   if (!request.body || request.body.locked) return;
@@ -96,12 +105,15 @@ export async function discardBody(request: Request): Promise<void> {
 async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, alreadyRead: number): Promise<void> {
   let size = alreadyRead;
   try {
-    while (size <= DISCARD_LIMIT) {
+    const most = discardLimit();
+    while (size <= most) {
       const { done, value } = await reader.read();
       if (done) return;
       size += value.byteLength;
     }
-    await reader.cancel();
+    // Too much to drain here: the HTTP server drops the rest after the answer (server/security.ts);
+    // cancelling would cut the connection before the answer could reach the client.
+    reader.releaseLock();
   } catch {
     // The client went away: nothing left to read.
   }
