@@ -1,6 +1,8 @@
 import { useLocation, useNavigate } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { normalizeUrl } from "~/client/cache/data-url";
 import { type PurgeSeen, purgeHistory } from "~/client/cache/purge-history";
+import { responseMetaOf } from "~/client/cache/response-meta";
 import { localCache } from "~/client/cache/runtime";
 
 /** One cached read of the page, as its response's Server-Timing told it (`q0;desc="query status"`). */
@@ -49,7 +51,11 @@ export function latestPageReads(): PageReads | null {
     reads,
     cacheMs: timing.find((t) => t.name === "cache")?.duration ?? 0,
     dbMs: timing.find((t) => t.name === "db")?.duration ?? 0,
-    tags: (timing.find((t) => t.name === "x-cache-tags")?.description ?? "").split(" ").filter(Boolean),
+    // A document repeats its X-Cache-Tags in Server-Timing; a data response's were kept by the fetch wrapper.
+    tags:
+      entry.entryType === "navigation"
+        ? (timing.find((t) => t.name === "x-cache-tags")?.description ?? "").split(" ").filter(Boolean)
+        : (responseMetaOf(normalizeUrl(new URL(entry.name)))?.tags ?? []),
   };
 }
 
@@ -73,12 +79,23 @@ function browserEntries() {
  * The cache debug panel (Ctrl+Shift+D): this page's reads from its response headers, the browser
  * cache's entries and this tab's recent purges. A labelled modal dialog; Escape closes it.
  */
-export function DebugPanel({ onClose }: { onClose: () => void }) {
+export function DebugPanel({ onClose, isAdmin }: { onClose: () => void; isAdmin: boolean }) {
   const location = useLocation();
   const dialog = useRef<HTMLDivElement>(null);
   const [page, setPage] = useState<PageReads | null>(null);
   const [entries, setEntries] = useState(browserEntries);
   const [purges, setPurges] = useState<readonly PurgeSeen[]>(() => [...purgeHistory.list()]);
+  const [purgeAnswer, setPurgeAnswer] = useState<string | null>(null);
+
+  // Through the API (and so through invalidate()): the fetch wrapper sees its X-Cache-Invalidate.
+  const purgePageTags = async (tags: string[]) => {
+    const response = await fetch("/studio/api/cache/purge", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ tags }),
+    });
+    setPurgeAnswer(response.ok ? `purged ${tags.join(" ")}` : `purge refused (${response.status})`);
+  };
 
   const refresh = useCallback(() => {
     setPage(latestPageReads());
@@ -157,6 +174,14 @@ export function DebugPanel({ onClose }: { onClose: () => void }) {
         ) : (
           <p>No cached read on this page.</p>
         )}
+        <p>
+          {isAdmin && page && page.tags.length > 0 ? (
+            <button type="button" onClick={() => void purgePageTags(page.tags)}>
+              Purge this page's tags
+            </button>
+          ) : null}{" "}
+          {purgeAnswer ? <output data-testid="debug-purge-answer">{purgeAnswer}</output> : null}
+        </p>
       </section>
       <section aria-label="Browser cache">
         <h3>Browser cache ({entries.length})</h3>
@@ -225,5 +250,5 @@ export function OperatorKeys({ isAdmin }: { isAdmin: boolean }) {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [canDebug, isAdmin, navigate]);
-  return open ? <DebugPanel onClose={close} /> : null;
+  return open ? <DebugPanel onClose={close} isAdmin={isAdmin} /> : null;
 }

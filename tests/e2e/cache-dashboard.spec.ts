@@ -65,6 +65,11 @@ test.describe("debug panel and dashboard (JavaScript)", () => {
     await expect(page.getByTestId("debug-purges")).toContainText(`post:${postId}`);
     await expect(page.getByTestId("debug-purges")).toContainText("another tab");
 
+    // Purge this page's tags (admins): through the API and invalidate(); this tab records it too.
+    await page.getByRole("button", { name: "Purge this page's tags" }).click();
+    await expect(page.getByTestId("debug-purge-answer")).toContainText(`post:${postId}`);
+    await expect(page.getByTestId("debug-purges")).toContainText("POST /studio/api/cache/purge");
+
     await page.keyboard.press("Escape");
     await expect(dialog).toBeHidden();
     await context.close();
