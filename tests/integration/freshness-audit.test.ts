@@ -61,7 +61,7 @@ async function purgesOf(work: () => Promise<unknown>) {
   return seen;
 }
 
-describe("the freshness audit over real pages, mutations and Redis", { timeout: 240_000 }, () => {
+describe("the freshness audit over real pages, mutations and Redis", { timeout: 480_000 }, () => {
   let app: TestApp;
   const audit = freshnessAudit();
   beforeAll(async () => {
