@@ -1,4 +1,4 @@
-// CI's lock file check (docs/decisions/011-npm-ci.md): fails when package-lock.json and
+// CI's lock file check (docs/decisions/012-npm-ci.md): fails when package-lock.json and
 // package.json disagree, or when the lock lacks an optional package that some platform needs (the
 // case where `npm ci` passes here and refuses the lock on macOS or Windows). Plain Node, no
 // dependencies: it runs before anything is installed. `node scripts/check-lockfile.mjs`.
@@ -52,7 +52,7 @@ for (const [path, entry] of Object.entries(packages)) {
 if (problems.length > 0) {
   console.error(`package-lock.json does not match package.json (${problems.length}):`);
   for (const problem of problems.slice(0, 30)) console.error(`  ${problem}`);
-  console.error("Run `npm install` and commit package-lock.json (docs/decisions/011-npm-ci.md).");
+  console.error("Run `npm install` and commit package-lock.json (docs/decisions/012-npm-ci.md).");
   process.exit(1);
 }
 console.log(
