@@ -3,7 +3,7 @@ import { z } from "zod";
 import { type Changed, commitChange } from "~/cache/invalidate.server";
 import { tags } from "~/cache/tags";
 import { db, type Transaction } from "~/db/connection.server";
-import { scenes } from "~/db/schema";
+import { chapters, scenes } from "~/db/schema";
 import { countWords } from "~/lib/word-count";
 import type { Actor, Reader } from "./actor";
 import { loadOwnChapter } from "./chapters.server";
@@ -94,6 +94,14 @@ export async function addScene(actor: Actor, chapterId: number, input: unknown):
   const { chapter } = await loadOwnChapter(actor, chapterId);
   const values = validate(NewScene, input);
   return commitChange("scene.add", async (tx) => {
+    // The ownership check ran before the transaction: the chapter may have been deleted since.
+    // Locked here, it stays until the scene is in (a 404 then, never a foreign-key 500).
+    const [still] = await tx
+      .select({ id: chapters.id })
+      .from(chapters)
+      .where(eq(chapters.id, chapter.id))
+      .for("update");
+    if (!still) throw new NotFoundError("Chapter");
     const position = await nextPosition(tx, "scenes", chapter.id);
     const [row] = await tx
       .insert(scenes)

