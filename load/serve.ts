@@ -12,6 +12,9 @@ const target = await startTarget({
   build: process.argv.includes("--build"),
 });
 console.log(target.url);
+// From here on the app's own log (LOAD_LOG_LEVEL, warn by default) goes to ours: when it stops, its last words show.
+target.child.stdout?.on("data", (chunk) => process.stdout.write(chunk));
+target.child.stderr?.on("data", (chunk) => process.stderr.write(chunk));
 console.log("Ctrl-C stops it (its Redis and its temporary database go with it).");
 let stopping = false;
 const stop = async () => {
