@@ -19,6 +19,7 @@ import type { SignedIn } from "~/models/actor";
 import { updateScene } from "~/models/scenes.server";
 import { resetWarmMetrics, warmMetricsSnapshot } from "~/monitoring/warm-metrics.server";
 import { storyReading } from "~/queries/index.server";
+import { observeProcess } from "~/services.server";
 import { closeWarmQueue, openWarmQueue, settleWarming, warmQueue } from "~/warming/queue.server";
 import { recentReads } from "~/warming/recent-reads.server";
 import { startWarmWorker, stopWarmWorker } from "~/warming/worker.server";
@@ -38,6 +39,8 @@ if (await isEmpty(handle.db)) {
   await seedDemo(handle.db);
   await seedLarge(handle.db, (line) => console.error(line));
 }
+// Warming hears of reads and purges through the engine's events, wired as the app wires them.
+observeProcess();
 const namespace = await loadCacheNamespace(handle.db);
 cacheAvailability().useNamespace(namespace);
 connectCacheRedis(redisUrl);

@@ -95,27 +95,6 @@ describe("warming after a purge (real Redis, real BullMQ worker)", () => {
     expect(warmCounters().delay.count).toBeGreaterThanOrEqual(1);
   });
 
-  it("warms the pieces of an assembled page: after a like the feed page is all hits, with the new count", async () => {
-    await communityFeed.read({ page: 1 });
-    const page = await communityFeed.read({ page: 1 });
-    expect(page.status).toBe("hit");
-    const post = page.value.posts[0];
-    if (!post) throw new Error("the demo feed is empty");
-    const liked = await isLikedBy(post.id, alice.id);
-
-    // The like purges post:ID only: one summary to warm (and the post's page), never the list.
-    await setLike(alice, post.id, { liked: !liked });
-    await waitFor(() => jobsFor("community.post.summary").length >= 1, 10_000, "the summary's warming job");
-    expect(jobsFor("community.post.summary").map((f) => [f.job.data.args, f.outcome])).toEqual([
-      [{ postId: post.id }, "completed"],
-    ]);
-    expect(jobsFor("community.feed.page")).toEqual([]);
-
-    const after = await communityFeed.read({ page: 1 });
-    expect(after.status).toBe("hit");
-    expect(after.value.posts[0]).toMatchObject({ id: post.id, likeCount: post.likeCount + (liked ? -1 : 1) });
-  });
-
   it("turns 100 purges of one key within a second into at most 2 jobs", async () => {
     const postId = 2;
     await communityPost.read({ postId });
@@ -223,5 +202,28 @@ describe("warming after a purge (real Redis, real BullMQ worker)", () => {
     const newest = await recentReads().under([tag], 500);
     expect(newest).toHaveLength(KEYS_PER_TAG);
     expect(newest.map((r) => (r.args as { postId: number }).postId)).toContain(1000 + KEYS_PER_TAG + 29);
+  });
+
+  // Last: its feed read puts every post of page 1 in the recent-read index, which would add keys to
+  // the purges of the tests above.
+  it("warms the pieces of an assembled page: after a like the feed page is all hits, with the new count", async () => {
+    await communityFeed.read({ page: 1 });
+    const page = await communityFeed.read({ page: 1 });
+    expect(page.status).toBe("hit");
+    const post = page.value.posts[0];
+    if (!post) throw new Error("the demo feed is empty");
+    const liked = await isLikedBy(post.id, alice.id);
+
+    // The like purges post:ID only: one summary to warm (and the post's page), never the list.
+    await setLike(alice, post.id, { liked: !liked });
+    await waitFor(() => jobsFor("community.post.summary").length >= 1, 10_000, "the summary's warming job");
+    expect(jobsFor("community.post.summary").map((f) => [f.job.data.args, f.outcome])).toEqual([
+      [{ postId: post.id }, "completed"],
+    ]);
+    expect(jobsFor("community.feed.page")).toEqual([]);
+
+    const after = await communityFeed.read({ page: 1 });
+    expect(after.status).toBe("hit");
+    expect(after.value.posts[0]).toMatchObject({ id: post.id, likeCount: post.likeCount + (liked ? -1 : 1) });
   });
 });
