@@ -28,6 +28,8 @@ const HOT_MINUTES = 5;
 const HOT_KEYS_KEPT = 1000;
 const FLUSH_MS = 1000;
 const MAX_PENDING = 5000;
+/** Commands per pipeline when writing them (see flush). */
+const FLUSH_CHUNK = 500;
 
 export function encodeRead(read: ReadRef): string {
   return stableKey([read.query, read.args, read.userId ?? null]);
@@ -78,7 +80,16 @@ export class RecentReads {
     if (!target) return;
     const keys = cacheKeys(target.namespace);
     const hot = keys.hot(Math.floor(now / 60_000));
-    const pipeline = target.redis.pipeline();
+    // Written in pipelines of at most FLUSH_CHUNK commands, one after another: an assembled page
+    // notes a read per piece (a story of 100 scenes: 101 keys and tags), and one huge pipeline on
+    // the cache's connection would hold up the reads queued behind it past their command timeout.
+    let pipeline = target.redis.pipeline();
+    const send = async (force = false) => {
+      if (pipeline.length === 0 || (!force && pipeline.length < FLUSH_CHUNK)) return;
+      const full = pipeline;
+      pipeline = target.redis.pipeline();
+      await full.exec().catch(() => {});
+    };
     const touched = new Set<string>();
     for (const [member, { tags, count }] of batch) {
       pipeline.zincrby(hot, count, member);
@@ -86,6 +97,7 @@ export class RecentReads {
         pipeline.zadd(keys.recent(tag), now, member);
         touched.add(tag);
       }
+      await send();
     }
     pipeline.zremrangebyrank(hot, 0, -(HOT_KEYS_KEPT + 1));
     pipeline.pexpire(hot, (HOT_MINUTES + 1) * 60_000);
@@ -94,8 +106,9 @@ export class RecentReads {
       pipeline.zremrangebyscore(recent, "-inf", now - RECENT_WINDOW_MS);
       pipeline.zremrangebyrank(recent, 0, -(KEYS_PER_TAG + 1));
       pipeline.pexpire(recent, RECENT_WINDOW_MS);
+      await send();
     }
-    await pipeline.exec().catch(() => {});
+    await send(true);
   }
 
   /** The keys read recently under any of `tags` (each once), at most `limit`. */
