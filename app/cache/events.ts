@@ -16,7 +16,16 @@ export interface CacheEventMap {
    * Every read's outcome, Redis reached or not, with what was served (the freshness audit
    * re-loads a sample of hits and compares).
    */
-  served: { query: string; status: CacheStatus; ms: number; args: unknown; userId?: number; value: unknown };
+  served: {
+    query: string;
+    status: CacheStatus;
+    ms: number;
+    args: unknown;
+    userId?: number;
+    value: unknown;
+    /** Read in a batch of this many (`readMany`, the pieces of one page); absent for a single read. */
+    batch?: number;
+  };
   /** A load from the database (misses, refreshes, bypasses; shared loads count once). */
   loaded: { query: string; ms: number };
   /** A fill refused by compare-and-set: a tag was purged while the value loaded. */

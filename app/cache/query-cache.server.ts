@@ -243,6 +243,7 @@ export class QueryCache {
           args: item.args,
           userId: options.userId,
           value: result.value,
+          batch: items.length,
         });
       }
       if (items.length > 0) {

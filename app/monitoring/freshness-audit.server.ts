@@ -107,8 +107,12 @@ export class FreshnessAudit {
 
   /** Subscribes to the engine's `served` (hits to sample) and `purged` (what explains a difference). */
   observe(events: CacheEvents): () => void {
-    const offServed = events.on("served", ({ query, status, ms, args, userId, value }) => {
-      if (status !== "hit" || this.rate <= 0 || this.random() >= this.rate) return;
+    const offServed = events.on("served", ({ query, status, ms, args, userId, value, batch }) => {
+      // The pieces of one page come as a batch: sampled so that a page, not each piece, is audited
+      // at the rate (else a page of 100 pieces would cost a load per view at 1 %). Rate 1 (tests)
+      // still audits every hit.
+      const rate = this.rate < 1 && batch !== undefined && batch > 1 ? this.rate / batch : this.rate;
+      if (status !== "hit" || rate <= 0 || this.random() >= rate) return;
       this.sample({ query, args, userId, value, readStartedAt: Date.now() - ms });
     });
     const offPurged = events.on("purged", ({ tags }) => this.notePurge(tags));

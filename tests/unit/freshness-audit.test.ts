@@ -50,6 +50,26 @@ describe("FreshnessAudit", () => {
     expect(audit.snapshot()).toMatchObject({ sampled: 2, audited: 2, fresh: 2, stale: 0 });
   });
 
+  it("samples the pieces of a batch (one page) at the rate divided by its size, and all of them at rate 1", async () => {
+    fakeQuery("audit-test.batch");
+    const events = new CacheEvents();
+    const draws = [0.04, 0.06, 0.01];
+    const audit = new FreshnessAudit({ rate: 0.5, random: () => draws.shift() ?? 1, graceMs: 0 });
+    audit.observe(events);
+    const piece = () =>
+      events.emit("served", { query: "audit-test.batch", status: "hit", ms: 1, args: { id: 1 }, value: {}, batch: 10 });
+    for (let i = 0; i < 3; i++) piece(); // 0.04 and 0.01 are under 0.5 / 10, 0.06 is not
+    await audit.idle();
+    expect(audit.snapshot()).toMatchObject({ sampled: 2 });
+
+    const everything = new FreshnessAudit({ rate: 1, random: () => 0.99, graceMs: 0 });
+    const bus = new CacheEvents();
+    everything.observe(bus);
+    bus.emit("served", { query: "audit-test.batch", status: "hit", ms: 1, args: { id: 1 }, value: {}, batch: 100 });
+    await everything.idle();
+    expect(everything.snapshot()).toMatchObject({ sampled: 1 });
+  });
+
   it("reports a difference no purge explains as a stale hit: query, args, tags, path, both values", async () => {
     const database = fakeQuery("audit-test.b");
     const events = new CacheEvents();
