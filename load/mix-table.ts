@@ -53,7 +53,16 @@ if (runs.length === 0) {
 }
 
 console.log(
-  cells(["run", "req/s", "p50", "p95", "page responses that were HITs", "reads served from cache", "purge → warmed p95", "stale reads"]),
+  cells([
+    "run",
+    "req/s",
+    "p50",
+    "p95",
+    "page responses that were HITs",
+    "reads served from cache",
+    "purge → warmed p95",
+    "stale reads",
+  ]),
 );
 console.log(cells(["---", "---", "---", "---", "---", "---", "---", "---"]));
 for (const { label, run } of runs) {

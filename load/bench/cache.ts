@@ -218,7 +218,11 @@ try {
       query: storyReading,
       args: { storyId: large.id },
     },
-    { title: "`community.feed` page 1 (assembled: list + 20 post entries) over 200 000 likes", query: communityFeed, args: { page: 1 } },
+    {
+      title: "`community.feed` page 1 (assembled: list + 20 post entries) over 200 000 likes",
+      query: communityFeed,
+      args: { page: 1 },
+    },
   ] as const;
   const rows: string[] = [];
   const ratios: string[] = [];
