@@ -286,9 +286,10 @@ export class QueryCache {
     for (const [i, item] of items.entries()) {
       const lookup = lookups[i] as Lookup;
       const entry = lookup.payload === null || options.forceFresh ? null : this.decode(spec, lookup.payload);
-      if (entry && Date.now() < entry.freshUntil) {
+      // As in `read`: with refreshAheadMs, an entry about to go stale is loaded now, not served stale.
+      if (entry && Date.now() < entry.freshUntil - (options.refreshAheadMs ?? 0)) {
         results[i] = { value: entry.value, status: "hit", tags: item.tags, cacheMs, dbMs: 0 };
-      } else if (entry) {
+      } else if (entry && options.refreshAheadMs === undefined) {
         void this.fill({ spec, ...item, context, store, tokens: lookup.tokens, background: true }).catch((error) => {
           if (!(error instanceof RefreshSkipped)) this.events.emit("refreshFailed", { query: spec.name, error });
         });

@@ -921,6 +921,25 @@ describe("batched reads (readMany)", () => {
     await until(() => singles.length === 2, "the background refreshes");
   });
 
+  it("loads entries about to go stale now when refreshing ahead, as a single read does", async () => {
+    const { engine, spec, version, batches, args } = batched();
+    await engine.readMany(spec, args.slice(0, 2));
+    version.current = 2;
+    const ahead = await engine.readMany(spec, args.slice(0, 2), { refreshAheadMs: 120_000 });
+    expect(ahead.map((r) => [r.value, r.status])).toEqual([
+      [201, "miss"],
+      [202, "miss"],
+    ]);
+    expect(batches).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+    expect((await engine.readMany(spec, args.slice(0, 2), { refreshAheadMs: 1 })).map((r) => r.status)).toEqual([
+      "hit",
+      "hit",
+    ]);
+  });
+
   it("bypasses with no store or a failed lookup, and never records a read that failed", async () => {
     const none = batched({ store: () => undefined });
     const bypassed = await none.engine.readMany(none.spec, none.args);
