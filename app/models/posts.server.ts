@@ -60,11 +60,18 @@ export async function listPostSummaries(postIds: readonly number[]) {
   return postIds.map((id) => byId.get(id) ?? null);
 }
 
+/** A page of the feed from where it sits and its posts' summaries (a post that is gone is left out). */
+export function assembleFeedPage<Where extends { postIds: number[] }, Summary>(
+  { postIds: _ids, ...where }: Where,
+  summaries: readonly (Summary | null)[],
+) {
+  return { ...where, posts: summaries.flatMap((summary) => (summary ? [summary] : [])) };
+}
+
 /** One page of the feed, straight from the database: the page's ids with their summaries. */
 export async function listFeed(page: number) {
-  const { postIds, ...where } = await listFeedPage(page);
-  const summaries = await listPostSummaries(postIds);
-  return { ...where, posts: summaries.flatMap((summary) => (summary ? [summary] : [])) };
+  const where = await listFeedPage(page);
+  return assembleFeedPage(where, await listPostSummaries(where.postIds));
 }
 
 /** A post with its counts and replies, oldest reply first. */

@@ -125,18 +125,25 @@ export async function listScenesForReading(sceneIds: readonly number[]) {
   return sceneIds.map((id) => byId.get(id) ?? null);
 }
 
-/** The whole reading view, straight from the database: the outline with its scenes. */
-export async function loadStoryForReading(storyId: number) {
-  const { story, chapters: outline } = await loadStoryOutline(storyId);
-  const sceneRows = await listScenesForReading(outline.flatMap((c) => c.sceneIds));
+type StoryOutline = Awaited<ReturnType<typeof loadStoryOutline>>;
+type ReadingScene = Awaited<ReturnType<typeof listScenesForReading>>[number];
+
+/** The reading view from its outline and its scenes (in any order; a scene that is gone is left out). */
+export function assembleStoryReading(outline: StoryOutline, sceneRows: readonly ReadingScene[]) {
   const byId = new Map(sceneRows.flatMap((row) => (row ? [[row.id, row] as const] : [])));
   return {
-    story,
-    chapters: outline.map(({ sceneIds, ...chapter }) => ({
+    story: outline.story,
+    chapters: outline.chapters.map(({ sceneIds, ...chapter }) => ({
       ...chapter,
       scenes: sceneIds.flatMap((id) => byId.get(id) ?? []),
     })),
   };
+}
+
+/** The whole reading view, straight from the database: the outline with its scenes. */
+export async function loadStoryForReading(storyId: number) {
+  const outline = await loadStoryOutline(storyId);
+  return assembleStoryReading(outline, await listScenesForReading(outline.chapters.flatMap((c) => c.sceneIds)));
 }
 
 /**

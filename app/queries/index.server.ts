@@ -4,9 +4,10 @@ import { defineQuery } from "~/cache/define-query.server";
 import type { ReadOptions } from "~/cache/query-cache.server";
 import { tags } from "~/cache/tags";
 import { getChapterForEditing } from "~/models/chapters.server";
-import { getPost, isLikedBy, listFeedPage, listPostSummaries } from "~/models/posts.server";
+import { assembleFeedPage, getPost, isLikedBy, listFeedPage, listPostSummaries } from "~/models/posts.server";
 import { getSceneForEditing } from "~/models/scenes.server";
 import {
+  assembleStoryReading,
   getStoryForEditing,
   listPublishedStories,
   listScenesForReading,
@@ -89,16 +90,7 @@ export const storyReading = defineComposite({
   listArgs: (args) => args,
   item: sceneReading,
   refs: (outline) => outline.chapters.flatMap((chapter) => chapter.sceneIds.map((sceneId) => ({ sceneId }))),
-  assemble: (outline, scenes) => {
-    const byId = new Map(scenes.flatMap((scene) => (scene ? [[scene.id, scene] as const] : [])));
-    return {
-      story: outline.story,
-      chapters: outline.chapters.map(({ sceneIds, ...chapter }) => ({
-        ...chapter,
-        scenes: sceneIds.flatMap((id) => byId.get(id) ?? []),
-      })),
-    };
-  },
+  assemble: (outline, scenes) => assembleStoryReading(outline, scenes),
   value: value.readingStory,
 });
 
@@ -183,10 +175,7 @@ export const communityFeed = defineComposite({
   listArgs: (args) => args,
   item: postSummary,
   refs: (page) => page.postIds.map((postId) => ({ postId })),
-  assemble: ({ postIds: _ids, ...where }, summaries) => ({
-    ...where,
-    posts: summaries.flatMap((summary) => (summary ? [summary] : [])),
-  }),
+  assemble: (page, summaries) => assembleFeedPage(page, summaries),
   value: value.feedPage,
 });
 
