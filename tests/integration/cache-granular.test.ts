@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheEvents } from "~/cache/events";
 import { invalidate } from "~/cache/invalidate.server";
@@ -12,7 +13,7 @@ import { setLike } from "~/models/likes.server";
 import { createPost, FEED_PAGE_SIZE } from "~/models/posts.server";
 import { addReply } from "~/models/replies.server";
 import { addScene, updateScene } from "~/models/scenes.server";
-import { communityFeed, storyReading } from "~/queries/index.server";
+import { communityFeed, feedPageNumber, storyReading } from "~/queries/index.server";
 import { type TestApp, testApp } from "../support/test-app";
 
 /**
@@ -113,6 +114,18 @@ describe("a page of the feed, assembled from a list entry and one entry per post
     const again = await observe(() => communityFeed.read({ page: 1 }));
     expect(again.count("community.feed.page", "hit")).toBe(1);
     expect(again.count("community.post.summary", "hit")).toBe(FEED_PAGE_SIZE);
+  });
+
+  it("clamps a page number past the last page before it becomes a key", async () => {
+    const last = (await communityFeed.read({ page: 1 })).value.pageCount;
+    expect(await feedPageNumber(999_999)).toBe(last);
+    expect(await feedPageNumber(0)).toBe(1);
+    const keys = new Redis(app.redisUrl);
+    try {
+      expect(await keys.keys(`qc:${app.namespace}*:e:community.feed.page:*999999*`)).toEqual([]);
+    } finally {
+      keys.disconnect();
+    }
   });
 
   it("carries the union of its pieces' tags, so the browser cache purges the page by any of them", async () => {
