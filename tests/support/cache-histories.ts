@@ -209,6 +209,13 @@ const entitySchema: z.ZodType<EntityValue> = z.object({
   exists: z.boolean(),
 });
 
+/** A reader's read, the warming worker's (force-fresh), or the schedule's (refresh-ahead). */
+function readOptions(mode: Mode): ReadOptions {
+  if (mode === "forceFresh") return { forceFresh: true, track: false };
+  if (mode === "refreshAhead") return { refreshAheadMs: 30_000, track: false };
+  return {};
+}
+
 let runs = 0;
 const pick = <T>(list: T[], n: number): T[] => (list.length === 0 ? [] : [list[n % list.length] as T]);
 
@@ -329,12 +336,7 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
     const violations: string[] = [];
     const readPage = async (engine: Reader, op: Extract<Operation, { kind: "readPage" }>, label: string) => {
       const floor = structuredClone(acknowledged);
-      const options: ReadOptions =
-        op.mode === "forceFresh"
-          ? { forceFresh: true, track: false }
-          : op.mode === "refreshAhead"
-            ? { refreshAheadMs: 30_000, track: false }
-            : {};
+      const options = readOptions(op.mode);
       const list = await engine.read(listSpec, { n: 1 }, options);
       const items = await engine.readMany(
         entitySpec,
@@ -363,12 +365,7 @@ export function noStaleRead(redis: Redis, makeReader: ReaderFactory = engineRead
       const q = QUERIES[op.query] as (typeof QUERIES)[number];
       const spec = specs[op.query] as QuerySpec<{ n: number }, Value>;
       const floor = structuredClone(acknowledged);
-      const options: ReadOptions =
-        op.mode === "forceFresh"
-          ? { forceFresh: true, track: false }
-          : op.mode === "refreshAhead"
-            ? { refreshAheadMs: 30_000, track: false }
-            : {};
+      const options = readOptions(op.mode);
       const userId = q.scope === "user" ? op.user : undefined;
       const { value, status } = await engine.read(spec, { n: 1 }, { ...options, userId });
       if (status) coverage.statuses[status] = (coverage.statuses[status] ?? 0) + 1;
