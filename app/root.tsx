@@ -17,6 +17,7 @@ import type { ReactNode } from "react";
 import { getActor } from "~/auth/actor.server";
 import { ClientCacheAgent } from "~/client/ClientCacheAgent";
 import { rootShouldRevalidate } from "~/client/root-revalidation";
+import { Announcer, RouteFocus } from "~/components/Announcer";
 import { OperatorKeys } from "~/components/DebugPanel";
 import { useNonce } from "~/components/nonce";
 import stylesheet from "~/styles/app.css?url";
@@ -30,7 +31,18 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: favicon },
 ];
 
-export const meta: MetaFunction = () => [{ title: "Quill — write, read, talk" }];
+export const meta: MetaFunction = ({ error }) => {
+  // Shown when a page failed: the error page's own title, never the home page's.
+  if (error) return [{ title: `${errorTitle(error)} — Quill` }];
+  return [{ title: "Quill — write, read, talk" }];
+};
+
+function errorTitle(error: unknown): string {
+  if (!isRouteErrorResponse(error)) return "Something went wrong";
+  if (error.status === 404) return "Page not found";
+  if (error.status === 403) return "Not allowed";
+  return `Error ${error.status}`;
+}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await getActor(request, context);
@@ -56,8 +68,14 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body>
+        <a href="#main" className="skip-link">
+          Skip to content
+        </a>
         <NavBar />
-        <main className="page">{children}</main>
+        <main className="page" id="main" tabIndex={-1}>
+          {children}
+        </main>
+        <Announcer />
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>
@@ -109,6 +127,7 @@ export default function App() {
   return (
     <>
       <Outlet />
+      <RouteFocus />
       <ClientCacheAgent userId={user?.id ?? null} />
       <OperatorKeys isAdmin={user?.role === "admin"} />
     </>
@@ -117,16 +136,14 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
+  if (isRouteErrorResponse(error) && error.status === 404) return <NotFound />;
   if (isRouteErrorResponse(error)) {
-    const title =
-      error.status === 404 ? "Not found" : error.status === 403 ? "Not allowed" : `${error.status} ${error.statusText}`;
+    const said = typeof error.data === "string" && error.status !== 403 ? error.data : null;
     return (
       <section className="error-page">
-        <h1>{title}</h1>
-        <p>{typeof error.data === "string" ? error.data : "That page does not exist or is not yours."}</p>
-        <p>
-          <Link to="/">Back to the start</Link>
-        </p>
+        <h1>{errorTitle(error)}</h1>
+        <p>{said ?? "This page is not yours to see or change."}</p>
+        <ErrorLinks />
       </section>
     );
   }
@@ -134,6 +151,34 @@ export function ErrorBoundary() {
     <section className="error-page">
       <h1>Something went wrong</h1>
       <p>We could not show this page. Try again in a moment.</p>
+      <ErrorLinks />
     </section>
+  );
+}
+
+/** Every 404 — an unknown URL, an unknown or malformed id, someone else's draft — looks alike. */
+function NotFound() {
+  return (
+    <section className="error-page" data-testid="not-found">
+      <h1>Page not found</h1>
+      <p>There is nothing here. The address may be mistyped, or what it showed was deleted or unpublished.</p>
+      <ErrorLinks />
+    </section>
+  );
+}
+
+function ErrorLinks() {
+  return (
+    <ul className="error-links">
+      <li>
+        <Link to="/studio">Go to your Studio</Link>
+      </li>
+      <li>
+        <Link to="/community">Read the Community</Link>
+      </li>
+      <li>
+        <Link to="/">Back to the start</Link>
+      </li>
+    </ul>
   );
 }

@@ -17,6 +17,20 @@ interface PageFailure {
   values: Record<string, string>;
 }
 
+/** How each status looks: green only for saved; amber while the text is only on this device; red when refused. */
+const tone: Record<SaveStatus["kind"], "ok" | "pending" | "warn" | "error"> = {
+  idle: "pending",
+  unsaved: "pending",
+  saving: "pending",
+  saved: "ok",
+  offline: "warn",
+  conflict: "error",
+  invalid: "error",
+  failed: "error",
+};
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
 const label: Record<SaveStatus["kind"], string | null> = {
   idle: null,
   unsaved: "Unsaved changes",
@@ -63,16 +77,47 @@ export function SceneEditor({
   const errors = status.kind === "invalid" ? status.fieldErrors : pageFailure?.fieldErrors;
   const said = hydrated ? label[status.kind] : savedByPage && !pageFailure ? "Saved" : null;
   const shown = hydrated ? draft.shown : scene;
+  const liveWords = countWords(draft.text.content);
+  const { saveNow } = draft;
+  // Ctrl+S / Cmd+S saves now (and keeps the browser's "Save page as" away from the editor).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "s") {
+        event.preventDefault();
+        saveNow();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [saveNow]);
+  const statusTone = hydrated ? tone[status.kind] : "ok";
   return (
     <>
       {heading(
         shown.title,
         countWords(shown.content),
-        said ? (
-          <output className="notice" aria-live="polite" data-testid="save-status" data-status={status.kind}>
-            {said}
-          </output>
-        ) : null,
+        <>
+          {said ? (
+            <output
+              className={`status status-${statusTone}`}
+              aria-live="polite"
+              data-testid="save-status"
+              data-status={status.kind}
+            >
+              {said}
+            </output>
+          ) : null}
+          {hydrated && draft.savedAt ? (
+            <span className="muted" data-testid="saved-at">
+              Last saved <time dateTime={draft.savedAt.toISOString()}>{clock.format(draft.savedAt)}</time>
+            </span>
+          ) : null}
+          {hydrated && (status.kind === "offline" || status.kind === "failed") ? (
+            <button type="button" className="secondary" onClick={draft.retryNow}>
+              Retry now
+            </button>
+          ) : null}
+        </>,
       )}
       {status.kind === "conflict" ? (
         <div className="form-error conflict" role="alert" data-testid="conflict">
@@ -124,8 +169,17 @@ export function SceneEditor({
           value={draft.text.content}
           onChange={(event) => draft.change({ ...draft.text, content: event.target.value })}
           errors={errors?.content}
+          aria-describedby="scene-help"
+          // A new, empty scene: the page's focus goes to the text box, not the heading.
+          data-autofocus={scene.content === "" ? "true" : undefined}
         />
-        <div>
+        <p className="muted help" id="scene-help">
+          <span data-testid="live-word-count">
+            {liveWords} {liveWords === 1 ? "word" : "words"}
+          </span>{" "}
+          in the box. {hydrated ? "Saves by itself as you pause; Ctrl+S (⌘S) saves now." : null}
+        </p>
+        <div className="row">
           <SubmitButton name="intent" value="save-scene" pendingWhen={{ intent: "save-scene" }} pendingLabel="Saving…">
             Save scene
           </SubmitButton>

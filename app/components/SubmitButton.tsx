@@ -20,11 +20,24 @@ type Props = ButtonHTMLAttributes<HTMLButtonElement> & {
   pendingLabel?: string;
 };
 
-/** A submit button that is disabled, and says so, while its own form is being posted. */
-export function SubmitButton({ pendingWhen, pendingLabel, disabled, children, ...rest }: Props) {
+/**
+ * A submit button that refuses, and says so, while its own form is being posted: `aria-disabled`
+ * rather than `disabled`, so the button keeps focus (a disabled button drops it to the body).
+ */
+export function SubmitButton({ pendingWhen, pendingLabel, disabled, children, onClick, ...rest }: Props) {
   const pending = usePendingForm(pendingWhen);
   return (
-    <button type="submit" disabled={disabled || pending} aria-busy={pending || undefined} {...rest}>
+    <button
+      type="submit"
+      disabled={disabled}
+      aria-disabled={pending || undefined}
+      aria-busy={pending || undefined}
+      onClick={(event) => {
+        if (pending) event.preventDefault();
+        else onClick?.(event);
+      }}
+      {...rest}
+    >
       {pending && pendingLabel ? pendingLabel : children}
     </button>
   );

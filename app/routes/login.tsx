@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useEffect } from "react";
 import { getActor } from "~/auth/actor.server";
 import { beginLoginAttempt } from "~/auth/login-limit.server";
 import { safeRedirect, signIn } from "~/auth/session.server";
@@ -57,12 +58,22 @@ export default function Login() {
   const navigation = useNavigation();
   const errors = result && "fieldErrors" in result ? result.fieldErrors : undefined;
   const busy = navigation.state === "submitting";
+  // Refused: the password goes (never kept in the page), both fields say they are in question,
+  // and focus goes back to the password so the next try is typed at once.
+  const refused = Boolean(errors?._form?.length) && !errors?.email && !errors?.password;
+  useEffect(() => {
+    if (!result) return;
+    const password = document.getElementById("password") as HTMLInputElement | null;
+    if (!password) return;
+    password.value = "";
+    if (refused) password.focus();
+  }, [result, refused]);
   return (
     <section className="card" style={{ maxWidth: "26rem", margin: "2rem auto" }}>
       <h1>Log in</h1>
       <Form method="post" className="stack" replace>
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/studio"} />
-        <FormErrors errors={errors?._form} />
+        <FormErrors errors={errors?._form} id="login-error" />
         <TextField
           label="Email"
           name="email"
@@ -71,6 +82,8 @@ export default function Login() {
           required
           defaultValue={result && "values" in result ? result.values.email : ""}
           errors={errors?.email}
+          aria-invalid={refused || errors?.email ? true : undefined}
+          aria-describedby={refused ? "login-error" : undefined}
         />
         <TextField
           label="Password"
@@ -79,6 +92,8 @@ export default function Login() {
           autoComplete="current-password"
           required
           errors={errors?.password}
+          aria-invalid={refused || errors?.password ? true : undefined}
+          aria-describedby={refused ? "login-error" : undefined}
         />
         <button type="submit" name="intent" value="login" disabled={busy}>
           {busy ? "Logging in…" : "Log in"}

@@ -5,6 +5,7 @@ import { cachedClientLoader } from "~/client/cache/client-loader";
 import { type ActionFailure, failureMessages } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";
 import { useOptimisticOrder } from "~/client/optimistic/useOptimisticOrder";
+import { DeletedNotice } from "~/components/DeletedNotice";
 import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { MoveAndDelete, type MoveThroughFetcher } from "~/components/MoveAndDelete";
 import { SubmitButton } from "~/components/SubmitButton";
@@ -96,6 +97,7 @@ export default function EditChapter() {
         <Link to="/studio">Studio</Link> › <Link to={`/studio/stories/${story.id}`}>{story.title}</Link> ›
       </p>
       <h1>{chapter.title}</h1>
+      <DeletedNotice />
       <ChapterForm key={`${chapter.id}-${String(chapter.updatedAt)}`} chapter={chapter} />
       <section className="card">
         <h2>Scenes</h2>

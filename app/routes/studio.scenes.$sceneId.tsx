@@ -3,7 +3,6 @@ import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/auth/actor.server";
 import { SceneEditor } from "~/components/SceneEditor";
-import { SubmitButton } from "~/components/SubmitButton";
 import { idParam } from "~/http/api-response.server";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { redirectAfter } from "~/http/form-answer.server";
@@ -126,16 +125,17 @@ export default function EditScene() {
           </Link>
         ) : null}
       </nav>
-      <Form method="post" className="inline-form" style={{ marginTop: "1.5rem" }} aria-label="Delete scene">
-        <SubmitButton
-          name="intent"
-          value="delete-scene"
-          className="danger"
-          pendingWhen={{ intent: "delete-scene" }}
-          pendingLabel="Deleting…"
-        >
+      {/* To the confirmation page, which says what will be lost: one click never deletes. */}
+      <Form
+        method="get"
+        action={`/studio/scenes/${scene.id}/delete`}
+        className="inline-form"
+        style={{ marginTop: "1.5rem" }}
+        aria-label="Delete scene"
+      >
+        <button type="submit" className="danger">
           Delete scene
-        </SubmitButton>
+        </button>
       </Form>
     </>
   );

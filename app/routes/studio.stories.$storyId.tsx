@@ -6,6 +6,7 @@ import { type ActionFailure, failureFor, failureMessages } from "~/client/optimi
 import { inlineFailures } from "~/client/optimistic/inline-failures";
 import { useOptimisticOrder } from "~/client/optimistic/useOptimisticOrder";
 import { useOverlay } from "~/client/optimistic/useOverlay";
+import { DeletedNotice } from "~/components/DeletedNotice";
 import { EnhancedMarker } from "~/components/EnhancedMarker";
 import { FieldError, FormErrors, TextArea, TextField } from "~/components/Field";
 import { MoveAndDelete, type MoveThroughFetcher } from "~/components/MoveAndDelete";
@@ -115,6 +116,7 @@ export default function EditStory() {
           <span className="muted">A draft: publish it to give it a public reading view.</span>
         )}
       </div>
+      <DeletedNotice />
       <StoryForm key={`${story.id}-${String(story.updatedAt)}`} story={story} />
       <section className="card">
         <h2>Chapters</h2>

@@ -274,13 +274,13 @@ test.describe("studio", () => {
     await row.getByRole("button", { name: "Rename" }).click();
     await expect(chapterLinks(page)).toHaveText([one, renamed, three]);
 
-    await page.getByRole("button", { name: `Move “${three}” up` }).click();
+    await page.getByRole("button", { name: `Move up “${three}”` }).click();
     await expect(chapterLinks(page)).toHaveText([one, three, renamed]);
     // A move is relative to the order the server has: the next one waits for this one.
-    await expect(page.getByRole("button", { name: `Move “${one}” down` })).toBeDisabled();
+    await expect(page.getByRole("button", { name: `Move down “${one}”` })).toBeDisabled();
 
     release();
-    await page.getByRole("button", { name: `Move “${one}” down` }).click();
+    await page.getByRole("button", { name: `Move down “${one}”` }).click();
     await expect(chapterLinks(page)).toHaveText([three, one, renamed]);
     await page.waitForLoadState("networkidle");
     await expect(chapterLinks(page)).toHaveText([three, one, renamed]);
@@ -296,7 +296,7 @@ test.describe("studio", () => {
     const [one, two, three] = titles as [string, string, string];
     await failPosts(page, `/studio/stories/${storyId}`);
 
-    await page.getByRole("button", { name: `Move “${three}” up` }).click();
+    await page.getByRole("button", { name: `Move up “${three}”` }).click();
     const rowThree = page.getByRole("list", { name: "Chapters" }).getByRole("listitem").nth(2);
     await expect(rowThree.getByRole("alert")).toContainText("nothing was saved");
     await expect(chapterLinks(page)).toHaveText([one, two, three]);
@@ -319,7 +319,7 @@ test.describe("studio", () => {
     const sceneLinks = page.getByRole("list", { name: "Scenes" }).getByRole("link");
     await expect(sceneLinks).toHaveText([a, b]);
     const release = await holdPosts(page, `/studio/chapters/${chapterId}`);
-    await page.getByRole("button", { name: `Move “${b}” up` }).click();
+    await page.getByRole("button", { name: `Move up “${b}”` }).click();
     await expect(sceneLinks).toHaveText([b, a]);
     release();
     await page.reload();

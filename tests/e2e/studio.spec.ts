@@ -107,14 +107,19 @@ test("add, rename, reorder and delete chapters", async ({ alicePage: page }) => 
   await rowB.getByRole("button", { name: "Rename" }).click();
   await expect(chapterLinks(page)).toHaveText([a, renamed, c]);
 
-  await page.getByRole("button", { name: `Move “${c}” up` }).click();
+  await page.getByRole("button", { name: `Move up “${c}”` }).click();
   await expect(chapterLinks(page)).toHaveText([a, c, renamed]);
-  await page.getByRole("button", { name: `Move “${a}” down` }).click();
+  await page.getByRole("button", { name: `Move down “${a}”` }).click();
   await expect(chapterLinks(page)).toHaveText([c, a, renamed]);
-  await expect(page.getByRole("button", { name: `Move “${c}” up` })).toBeDisabled();
-  await expect(page.getByRole("button", { name: `Move “${renamed}” down` })).toBeDisabled();
+  await expect(page.getByRole("button", { name: `Move up “${c}”` })).toBeDisabled();
+  await expect(page.getByRole("button", { name: `Move down “${renamed}”` })).toBeDisabled();
 
+  // Delete asks first, saying what goes with the chapter (issue 14).
   await page.getByRole("button", { name: `Delete “${a}”` }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Delete chapter “${a}”?`);
+  await expect(page.getByTestId("delete-loses")).toContainText("no scenes");
+  await page.getByRole("button", { name: "Delete chapter" }).click();
+  await expect(page.getByTestId("deleted-notice")).toHaveText(`Deleted chapter “${a}”.`);
   await expect(chapterLinks(page)).toHaveText([c, renamed]);
 
   // The order is stored, not just shown.
@@ -182,17 +187,20 @@ test("add, edit, reorder and delete scenes", async ({ alicePage: page }) => {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(third);
 
   await page.goto(chapterPath);
-  await page.getByRole("button", { name: `Move “${third}” up` }).click();
+  await page.getByRole("button", { name: `Move up “${third}”` }).click();
   await expect(sceneLinks(page)).toHaveText([edited, third, second]);
-  await page.getByRole("button", { name: `Move “${edited}” down` }).click();
+  await page.getByRole("button", { name: `Move down “${edited}”` }).click();
   await expect(sceneLinks(page)).toHaveText([third, edited, second]);
   await page.getByRole("button", { name: `Delete “${edited}”` }).click();
+  await expect(page.getByTestId("delete-loses")).toContainText("10 words");
+  await page.getByRole("button", { name: "Delete scene" }).click();
   await expect(sceneLinks(page)).toHaveText([third, second]);
 
   // Deleting from the editor goes back to the chapter.
   await page.goto(secondPath);
   await page.getByRole("button", { name: "Delete scene" }).click();
-  await expect(page).toHaveURL(chapterPath);
+  await page.getByRole("button", { name: "Delete scene" }).click(); // the confirmation page's
+  await expect(page).toHaveURL((url) => url.pathname === chapterPath);
   await expect(sceneLinks(page)).toHaveText([third]);
   await page.reload();
   await expect(sceneLinks(page)).toHaveText([third]);

@@ -1,4 +1,4 @@
-import type { SceneText } from "./draft-store";
+import { type SceneText, sameText } from "./draft-store";
 
 /** A scene as the API answers it (dates as ISO strings). */
 export interface SavedScene extends SceneText {
@@ -41,11 +41,31 @@ export async function saveScene(
   }
   const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   if (response.ok && body) return { kind: "saved", scene: body as unknown as SavedScene };
-  if (response.status === 409 && body?.scene) return { kind: "conflict", current: body.scene as SavedScene };
+  if (response.status === 409 && body?.scene) {
+    const current = body.scene as SavedScene;
+    // The server already holds exactly this text (an earlier save of it landed — say the one sent
+    // as the page closed): that is saved, not a conflict (issue 14).
+    if (sameText(current, text)) return { kind: "saved", scene: current };
+    return { kind: "conflict", current };
+  }
   if (response.status === 400 && body?.fieldErrors) {
     return { kind: "invalid", fieldErrors: body.fieldErrors as Record<string, string[]> };
   }
   if (response.status === 401) return { kind: "failed", message: "You are signed out. Sign in again.", retry: false };
-  const message = typeof body?.error === "string" ? body.error : `The server answered ${response.status}`;
-  return { kind: "failed", message, retry: response.status >= 500 || response.status === 429 };
+  return {
+    kind: "failed",
+    message: failureMessage(response.status, body),
+    retry: response.status >= 500 || response.status === 429,
+  };
+}
+
+/** Plain words for a refused save: never the server's raw "Internal error". */
+export function failureMessage(status: number, body: Record<string, unknown> | null): string {
+  if (status === 429) return "Too many saves in a short time. Your text is kept on this device; trying again shortly.";
+  if (status >= 500) {
+    return `The server could not save it (error ${status}). Your text is kept on this device; trying again in a few seconds.`;
+  }
+  if (status === 403) return "This scene is not yours to change.";
+  if (status === 404) return "This scene no longer exists (deleted elsewhere?). Copy your text before leaving.";
+  return typeof body?.error === "string" ? body.error : `The server refused the save (error ${status}).`;
 }

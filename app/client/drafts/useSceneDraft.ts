@@ -48,6 +48,8 @@ export function useSceneDraft({ userId, sceneId, server }: Options) {
   const [confirmed, setConfirmed] = useState<SceneText>({ title: server.title, content: server.content });
   const [sending, setSending] = useState<SceneText | null>(null);
   const [storageFailed, setStorageFailed] = useState(false);
+  /** When the server last confirmed this page's text (null until it has, in this visit). */
+  const [savedAt, setSavedAt] = useState<Date | null>(null);
 
   const latest = useRef(text);
   const basedOn = useRef(server.updatedAt);
@@ -83,6 +85,7 @@ export function useSceneDraft({ userId, sceneId, server }: Options) {
         case "saved": {
           basedOn.current = outcome.scene.updatedAt;
           setConfirmed({ title: outcome.scene.title, content: outcome.scene.content });
+          setSavedAt(new Date());
           if (sameText(latest.current, snapshot)) {
             removeDraftIfSaved(localStorage, key, snapshot);
             setStatus({ kind: "saved" });
@@ -138,6 +141,12 @@ export function useSceneDraft({ userId, sceneId, server }: Options) {
     void save();
   }, [save, status.kind]);
 
+  /** After no answer or a refusal: try now instead of waiting for the next retry. */
+  const retryNow = useCallback(() => {
+    clearTimeout(timer.current);
+    void save();
+  }, [save]);
+
   /** After a conflict: save my text over the version that is there now. */
   const keepMine = useCallback(() => {
     if (status.kind !== "conflict") return;
@@ -158,6 +167,7 @@ export function useSceneDraft({ userId, sceneId, server }: Options) {
     setConfirmed(theirs);
     removeDraft(localStorage, key);
     setStatus({ kind: "saved" });
+    setSavedAt(new Date());
   }, [key, status]);
 
   // On arrival: a draft left by a reload, a crash or a closed tab comes back, and is saved.
@@ -194,5 +204,16 @@ export function useSceneDraft({ userId, sceneId, server }: Options) {
     };
   }, [key, save]);
 
-  return { text, shown: sending ?? confirmed, status, storageFailed, change, saveNow, keepMine, takeTheirs };
+  return {
+    text,
+    shown: sending ?? confirmed,
+    status,
+    savedAt,
+    storageFailed,
+    change,
+    saveNow,
+    retryNow,
+    keepMine,
+    takeTheirs,
+  };
 }
