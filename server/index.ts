@@ -160,7 +160,7 @@ app.all(
   createRequestHandler({
     build: devServer ? loadBuild : initialBuild,
     mode: cfg.env,
-    getLoadContext: (req) => appEntry.createLoadContext(req.ip ?? req.socket.remoteAddress ?? "unknown"),
+    getLoadContext: (req) => appEntry.createLoadContext(req.ip ?? req.socket.remoteAddress ?? "unknown", req),
   }),
 );
 

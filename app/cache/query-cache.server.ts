@@ -137,7 +137,9 @@ export class QueryCache {
       return result;
     };
 
-    const store = this.options.store();
+    // A request read through (ReadLog.readThrough, an admin's bypass) uses no store: BYPASS.
+    const through = options.log?.readThrough;
+    const store = through && (await through) ? undefined : this.options.store();
     if (!store) {
       const loaded = await this.load(spec, args, context);
       return finish("bypass", loaded.value, 0, loaded.dbMs);
@@ -259,7 +261,9 @@ export class QueryCache {
     };
     if (items.length === 0) return results;
 
-    const store = this.options.store();
+    // A request read through (ReadLog.readThrough, an admin's bypass) uses no store: BYPASS.
+    const through = options.log?.readThrough;
+    const store = through && (await through) ? undefined : this.options.store();
     const bypass = async (cacheMs: number) => {
       const loaded = await this.loadMany(spec, items, context);
       for (const [i, item] of items.entries()) {

@@ -24,6 +24,12 @@ export function worstStatus(statuses: readonly CacheStatus[]): CacheStatus {
  */
 export class ReadLog {
   readonly reads: ReadRecord[] = [];
+  /**
+   * Read this request through to the database: every read loads and is a BYPASS (an admin's
+   * "reload bypassing both caches", app/http/load-context.server.ts). A promise while the asker's
+   * role is checked; the engine awaits it only when set.
+   */
+  readThrough: boolean | Promise<boolean> = false;
 
   add(record: ReadRecord): void {
     this.reads.push(record);

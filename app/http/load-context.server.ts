@@ -1,4 +1,5 @@
 import type { AppLoadContext } from "@remix-run/node";
+import { actorOfCookie } from "~/auth/actor.server";
 import { ReadLog } from "~/cache/read-log";
 
 declare module "@remix-run/node" {
@@ -10,7 +11,46 @@ declare module "@remix-run/node" {
   }
 }
 
-/** The load context of one request (the HTTP server calls this for each). */
-export function createLoadContext(clientAddress: string): AppLoadContext {
-  return { clientAddress, reads: new ReadLog() };
+/**
+ * How a request asks to read through both server caches (the debug panel's "reload bypassing both
+ * caches", docs/operations.md#the-debug-panel): the header `X-Cache-Bypass: 1`, or the query
+ * parameter `_cache=bypass` (a document reload cannot set a header). Honoured for admins only.
+ */
+export const READ_THROUGH_HEADER = "x-cache-bypass";
+export const READ_THROUGH_PARAM = "_cache";
+
+/** What createLoadContext looks at: Express's request (path-only `url`) or a Fetch one. */
+export interface ContextRequest {
+  url: string;
+  headers: Headers | Record<string, string | string[] | undefined>;
+}
+
+function headerOf(request: ContextRequest, name: string): string | undefined {
+  const { headers } = request;
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Whether the request asks to read through the server caches (not yet whether it may). */
+export function asksToReadThrough(request: ContextRequest): boolean {
+  if (headerOf(request, READ_THROUGH_HEADER) === "1") return true;
+  return new URL(request.url, "http://local").searchParams.get(READ_THROUGH_PARAM) === "bypass";
+}
+
+/**
+ * The load context of one request (the HTTP server calls this for each). A request that asks to
+ * read through (above) gets its reads loaded from the database, every one a BYPASS, when its
+ * session is an admin's; the role is checked once, while the loaders start, and anyone else's
+ * request is read as usual.
+ */
+export function createLoadContext(clientAddress: string, request?: ContextRequest): AppLoadContext {
+  const reads = new ReadLog();
+  if (request && asksToReadThrough(request)) {
+    reads.readThrough = actorOfCookie(headerOf(request, "cookie")).then(
+      (actor) => actor?.role === "admin",
+      () => false,
+    );
+  }
+  return { clientAddress, reads };
 }
