@@ -19,11 +19,17 @@ export function LikeButton({
   liked,
   likeCount,
   signedIn,
+  action,
+  title,
 }: {
   postId: number;
   liked: boolean;
   likeCount: number;
   signedIn: boolean;
+  /** Where the form posts (the feed posts to its own action with `postId`); the post's page by default. */
+  action?: string;
+  /** The post's title, read after "Like" where many like buttons share a page (the feed). */
+  title?: string;
 }) {
   const fetcher = useFetcher({ key: `like-${postId}` });
   const overlay = useOverlay<boolean>(fetcher, (wanted) => wanted === liked);
@@ -37,19 +43,23 @@ export function LikeButton({
       {signedIn ? (
         <fetcher.Form
           method="post"
+          action={action}
           className="inline-form"
           onSubmit={(event) => overlay.begin(new FormData(event.currentTarget).get("liked") === "true")}
         >
           <EnhancedMarker />
+          {action ? <input type="hidden" name="postId" value={postId} /> : null}
           <input type="hidden" name="liked" value={shownLiked ? "false" : "true"} />
+          {/* One name whatever the state ("Like"); the state is aria-pressed, and the heart shows it. */}
           <button
             type="submit"
             name="intent"
             value="like"
-            className={shownLiked ? "secondary" : undefined}
+            className={shownLiked ? "like-button pressed" : "like-button secondary"}
             aria-pressed={shownLiked}
           >
-            {shownLiked ? "Unlike" : "Like"}
+            <span aria-hidden="true">{shownLiked ? "♥" : "♡"}</span> Like
+            {title ? <span className="visually-hidden"> “{title}”</span> : null}
           </button>
         </fetcher.Form>
       ) : null}

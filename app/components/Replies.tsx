@@ -1,7 +1,8 @@
 import { useFetcher } from "@remix-run/react";
-import type { ReactNode } from "react";
-import { type ActionFailure, failureFor } from "~/client/optimistic/failure";
+import { type ReactNode, useEffect, useRef } from "react";
+import { type ActionFailure, failureFor, failureMessages } from "~/client/optimistic/failure";
 import { useOverlay } from "~/client/optimistic/useOverlay";
+import { announce } from "./Announcer";
 import { EnhancedMarker } from "./EnhancedMarker";
 import { FormErrors, TextArea } from "./Field";
 import { Paragraphs } from "./Paragraphs";
@@ -10,6 +11,7 @@ import { useResetAfterSuccess } from "./useResetAfterSuccess";
 export interface Reply {
   id: number;
   body: string;
+  authorId: number;
   authorName: string;
   createdAt: Date;
 }
@@ -41,7 +43,7 @@ export function Replies({
 }: {
   postId: number;
   replies: Reply[];
-  me: { name: string } | null;
+  me: { id: number; name: string } | null;
   pageFailure: ActionFailure | undefined;
   signInLink: ReactNode;
 }) {
@@ -51,21 +53,22 @@ export function Replies({
     (pending) => replies.length > pending.after && replies.some((r) => r.body === pending.body),
   );
   const pending = overlay.value;
-  const failure = overlay.pending ? undefined : (failureFor(fetcher.data, "reply") ?? pageFailure);
+  const failure = overlay.pending ? undefined : (failureFor(fetcher.data, "reply") ?? failureFor(pageFailure, "reply"));
   const shown = replies.length + (pending ? 1 : 0);
   return (
     <section aria-labelledby="replies-title">
       <h2 id="replies-title">{plural(shown, "reply", "replies")}</h2>
       {shown === 0 ? <p className="muted">No replies yet.</p> : null}
-      {replies.map((reply) => (
-        <div key={reply.id} id={`reply-${reply.id}`} className="reply" data-testid="reply">
-          <div className="muted">
-            <strong>{reply.authorName}</strong> ·{" "}
-            <time dateTime={reply.createdAt.toISOString()}>{when.format(reply.createdAt)}</time>
+      {replies.map((reply) =>
+        me?.id === reply.authorId ? (
+          <OwnReply key={reply.id} reply={reply} pageFailure={pageFailure} />
+        ) : (
+          <div key={reply.id} id={`reply-${reply.id}`} className="reply" data-testid="reply">
+            <ReplyHead reply={reply} />
+            <Paragraphs text={reply.body} />
           </div>
-          <Paragraphs text={reply.body} />
-        </div>
-      ))}
+        ),
+      )}
       {pending && me ? (
         <div className="reply pending" data-testid="reply" data-pending="true" aria-busy="true">
           <div className="muted">
@@ -88,6 +91,101 @@ export function Replies({
       )}
     </section>
   );
+}
+
+function ReplyHead({ reply }: { reply: Reply }) {
+  return (
+    <div className="muted">
+      <strong>{reply.authorName}</strong> ·{" "}
+      <time dateTime={reply.createdAt.toISOString()}>{when.format(reply.createdAt)}</time>
+    </div>
+  );
+}
+
+/**
+ * One's own reply, with Edit and Delete behind disclosures (no-JS forms posting `intent=edit-reply`
+ * or `intent=delete-reply` with `replyId`). With JavaScript each runs through a fetcher: an edit
+ * shows the new text at once, a delete hides the reply at once; a refusal puts it back and says why.
+ */
+function OwnReply({ reply, pageFailure }: { reply: Reply; pageFailure: ActionFailure | undefined }) {
+  const edit = useFetcher({ key: `edit-reply-${reply.id}` });
+  const remove = useFetcher({ key: `delete-reply-${reply.id}` });
+  const editBox = useRef<HTMLDetailsElement>(null);
+  const editFailure =
+    edit.state === "idle"
+      ? (failureFor(edit.data, "edit-reply", reply.id) ?? failureFor(pageFailure, "edit-reply", reply.id))
+      : undefined;
+  const removeFailure =
+    remove.state === "idle"
+      ? (failureFor(remove.data, "delete-reply", reply.id) ?? failureFor(pageFailure, "delete-reply", reply.id))
+      : undefined;
+  const pendingBody = String(edit.formData?.get("body") ?? "").trim();
+  const edited = edit.state === "idle" && isOk(edit.data);
+  useEffect(() => {
+    if (!edited || !editBox.current?.open) return;
+    editBox.current.open = false;
+    editBox.current.querySelector("summary")?.focus();
+    announce("Reply saved.");
+  }, [edited]);
+  // Deleting: gone at once; the heading's count follows with the loader data.
+  if (remove.formData || (remove.state === "idle" && isOk(remove.data))) {
+    return (
+      <p className="visually-hidden" role="status">
+        Reply deleted.
+      </p>
+    );
+  }
+  const fieldId = `reply-${reply.id}-body`;
+  return (
+    <div id={`reply-${reply.id}`} className="reply" data-testid="reply" data-own="true">
+      <ReplyHead reply={reply} />
+      <Paragraphs text={pendingBody || reply.body} />
+      <FormErrors errors={failureMessages(removeFailure)} />
+      <div className="row owner-tools">
+        <details ref={editBox} open={editFailure ? true : undefined}>
+          <summary className="button secondary">
+            Edit<span className="visually-hidden"> your reply</span>
+          </summary>
+          <edit.Form method="post" className="stack" aria-label="Edit your reply">
+            <EnhancedMarker />
+            <input type="hidden" name="replyId" value={reply.id} />
+            <FormErrors errors={editFailure?.fieldErrors._form} />
+            <TextArea
+              label="Your reply"
+              id={fieldId}
+              name="body"
+              required
+              maxLength={5000}
+              defaultValue={editFailure?.values.body ?? reply.body}
+              errors={editFailure?.fieldErrors.body}
+            />
+            <div>
+              <button type="submit" name="intent" value="edit-reply">
+                Save reply
+              </button>
+            </div>
+          </edit.Form>
+        </details>
+        <details>
+          <summary className="button danger">
+            Delete<span className="visually-hidden"> your reply</span>
+          </summary>
+          <remove.Form method="post" className="inline-form" aria-label="Delete your reply">
+            <EnhancedMarker />
+            <input type="hidden" name="replyId" value={reply.id} />
+            <span>Delete this reply? It cannot be undone.</span>
+            <button type="submit" name="intent" value="delete-reply" className="danger">
+              Delete reply
+            </button>
+          </remove.Form>
+        </details>
+      </div>
+    </div>
+  );
+}
+
+function isOk(data: unknown): boolean {
+  return typeof data === "object" && data !== null && "ok" in data;
 }
 
 function ReplyForm({

@@ -5,14 +5,19 @@ import { tags } from "~/cache/tags";
 import { db } from "~/db/connection.server";
 import { postLikes, posts, replies, users } from "~/db/schema";
 import { type Actor, requireSignedIn } from "./actor";
-import { NotFoundError } from "./errors";
-import { requiredTextField, validate } from "./validation";
+import { ForbiddenError, NotFoundError } from "./errors";
+import { nonEmptyPatch, requiredTextField, validate } from "./validation";
 
 export const FEED_PAGE_SIZE = 20;
 
 const NewPost = z.object({
   title: requiredTextField("Title", 200),
   body: requiredTextField("Body", 10_000),
+});
+
+const PostPatch = nonEmptyPatch({
+  title: requiredTextField("Title", 200).optional(),
+  body: requiredTextField("Body", 10_000).optional(),
 });
 
 // Correlated counts. The outer post id is qualified by hand: drizzle leaves column names
@@ -95,6 +100,7 @@ export async function getPost(postId: number) {
     .select({
       id: replies.id,
       body: replies.body,
+      authorId: replies.authorId,
       authorName: users.name,
       createdAt: replies.createdAt,
     })
@@ -115,6 +121,30 @@ export async function isLikedBy(postId: number, userId: number): Promise<boolean
   return row !== undefined;
 }
 
+/** Which of `postIds` `userId` likes (the feed's like buttons; personal, never shared). */
+export async function likedAmong(postIds: readonly number[], userId: number): Promise<boolean[]> {
+  if (postIds.length === 0) return [];
+  const rows = await db()
+    .select({ postId: postLikes.postId })
+    .from(postLikes)
+    .where(and(inArray(postLikes.postId, [...postIds]), eq(postLikes.userId, userId)));
+  const liked = new Set(rows.map((row) => row.postId));
+  return postIds.map((id) => liked.has(id));
+}
+
+/** The post, or 404; 403 unless `actor` wrote it (only authors change or delete their posts). */
+async function loadOwnPost(actor: Actor, postId: number) {
+  const me = requireSignedIn(actor);
+  const [post] = await db()
+    .select({ id: posts.id, authorId: posts.authorId })
+    .from(posts)
+    .where(eq(posts.id, postId))
+    .limit(1);
+  if (!post) throw new NotFoundError("Post");
+  if (post.authorId !== me.id) throw new ForbiddenError("Only its author may change or delete a post");
+  return post;
+}
+
 export async function assertPostExists(postId: number): Promise<void> {
   const [row] = await db().select({ id: posts.id }).from(posts).where(eq(posts.id, postId)).limit(1);
   if (!row) throw new NotFoundError("Post");
@@ -130,5 +160,36 @@ export async function createPost(actor: Actor, input: unknown): Promise<Changed<
       .returning({ id: posts.id });
     if (!row) throw new Error("insert returned no row");
     return { value: row, tags: [tags.communityFeed(), tags.post(row.id)] };
+  });
+}
+
+/** Changes the title or body of one's own post: its page and its summary on the feed show it. */
+export async function updatePost(actor: Actor, postId: number, input: unknown) {
+  const post = await loadOwnPost(actor, postId);
+  const patch = validate(PostPatch, input);
+  return commitChange("post.update", async (tx) => {
+    const [row] = await tx
+      .update(posts)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(and(eq(posts.id, post.id), eq(posts.authorId, post.authorId)))
+      .returning({ id: posts.id, title: posts.title, body: posts.body, updatedAt: posts.updatedAt });
+    if (!row) throw new NotFoundError("Post");
+    return { value: row, tags: [tags.post(post.id)] };
+  });
+}
+
+/**
+ * Deletes one's own post with its likes and replies (ON DELETE CASCADE): its page, and every feed
+ * page (the posts after it move up a place).
+ */
+export async function deletePost(actor: Actor, postId: number): Promise<Changed<{ id: number; deleted: true }>> {
+  const post = await loadOwnPost(actor, postId);
+  return commitChange("post.delete", async (tx) => {
+    const [row] = await tx
+      .delete(posts)
+      .where(and(eq(posts.id, post.id), eq(posts.authorId, post.authorId)))
+      .returning({ id: posts.id });
+    if (!row) throw new NotFoundError("Post");
+    return { value: { id: post.id, deleted: true as const }, tags: [tags.communityFeed(), tags.post(post.id)] };
   });
 }

@@ -4,7 +4,14 @@ import { defineQuery } from "~/cache/define-query.server";
 import type { ReadOptions } from "~/cache/query-cache.server";
 import { tags } from "~/cache/tags";
 import { getChapterForEditing } from "~/models/chapters.server";
-import { assembleFeedPage, getPost, isLikedBy, listFeedPage, listPostSummaries } from "~/models/posts.server";
+import {
+  assembleFeedPage,
+  getPost,
+  isLikedBy,
+  likedAmong,
+  listFeedPage,
+  listPostSummaries,
+} from "~/models/posts.server";
 import { getSceneForEditing } from "~/models/scenes.server";
 import {
   assembleStoryReading,
@@ -209,4 +216,10 @@ export const postLikedByMe = defineQuery({
   scope: "user",
   value: z.boolean(),
   load: ({ postId }, { userId }) => isLikedBy(postId, userId ?? 0),
+  // The feed's like buttons read a page's worth at once (issue 14).
+  loadMany: (args, { userId }) =>
+    likedAmong(
+      args.map((a) => a.postId),
+      userId ?? 0,
+    ),
 });

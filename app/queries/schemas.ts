@@ -131,7 +131,7 @@ export const postDetail = z.object({
     createdAt: date,
     likeCount: z.number(),
   }),
-  replies: z.array(z.object({ id, body: z.string(), authorName: z.string(), createdAt: date })),
+  replies: z.array(z.object({ id, body: z.string(), authorId: id, authorName: z.string(), createdAt: date })),
 });
 
 export const sessionUser = z

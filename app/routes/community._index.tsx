@@ -6,12 +6,16 @@ import { cachedClientLoader } from "~/client/cache/client-loader";
 import { failureFor } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";
 import { useOverlay } from "~/client/optimistic/useOverlay";
+import { DeletedNotice } from "~/components/DeletedNotice";
+import { LikeButton } from "~/components/LikeButton";
 import { NewPostForm, type PendingPost } from "~/components/NewPostForm";
+import { idParam } from "~/http/api-response.server";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { done, withActionInvalidation } from "~/http/form-answer.server";
 import { badIntent, handleForm, readForm } from "~/http/forms.server";
+import { setLike } from "~/models/likes.server";
 import { createPost } from "~/models/posts.server";
-import { communityFeed, feedPageNumber } from "~/queries/index.server";
+import { communityFeed, feedPageNumber, postLikedByMe } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -29,7 +33,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const requested = requestedPage(new URL(request.url).searchParams.get("page"));
   const page = await feedPageNumber(requested, { log: context.reads });
   const { value: feed } = await communityFeed.read({ page }, { log: context.reads });
-  return data(feed, { headers: actor ? PRIVATE_NO_STORE : {} });
+  // Which of the page's posts I like: mine alone (user-scoped entries, one batch), for the like buttons.
+  const liked = actor
+    ? (
+        await postLikedByMe.readMany(
+          feed.posts.map((post) => ({ postId: post.id })),
+          { userId: actor.id, log: context.reads },
+        )
+      ).map((read) => read.value)
+    : [];
+  return data({ ...feed, liked }, { headers: actor ? PRIVATE_NO_STORE : {} });
 }
 
 export const headers: HeadersFunction = ({ loaderHeaders, actionHeaders }) =>
@@ -44,6 +57,18 @@ export async function action({ request }: ActionFunctionArgs) {
   const actor = await getActor(request);
   const values = await readForm(request);
   const intent = values.intent ?? null;
+  if (intent === "like") {
+    // A like button of the feed: back to the same feed page without JavaScript.
+    const page = requestedPage(new URL(request.url).searchParams.get("page"));
+    return handleForm(request, { intent, values }, async () => {
+      const postId = idParam(values.postId, "Post");
+      const changed = await setLike(actor, postId, { liked: values.liked });
+      return done(values, page > 1 ? `/community?page=${page}` : "/community", changed.tags, {
+        ...changed.value,
+        postId,
+      });
+    });
+  }
   if (intent !== "create-post") badIntent(intent);
   return handleForm(request, { intent, values }, async () => {
     const created = await createPost(actor, { title: values.title, body: values.body });
@@ -77,6 +102,7 @@ export default function Community() {
           </p>
         )}
       </div>
+      <DeletedNotice />
       {user ? (
         <NewPostForm
           fetcher={feed.page === 1 ? fetcher : null}
@@ -102,7 +128,7 @@ export default function Community() {
               <p style={{ margin: "0.35rem 0" }}>{pending.body.slice(0, 280)}</p>
             </li>
           ) : null}
-          {feed.posts.map((post) => (
+          {feed.posts.map((post, index) => (
             <li key={post.id} data-testid="feed-item">
               <h2 style={{ margin: "0 0 0.25rem", fontSize: "1.2rem" }}>
                 <Link to={`/community/posts/${post.id}`}>{post.title}</Link>
@@ -116,7 +142,14 @@ export default function Community() {
                 {post.excerpt.length >= 280 ? "…" : ""}
               </p>
               <div className="row muted">
-                <span data-testid="like-count">{plural(post.likeCount, "like", "likes")}</span>
+                <LikeButton
+                  postId={post.id}
+                  liked={feed.liked[index] ?? false}
+                  likeCount={post.likeCount}
+                  signedIn={user !== null}
+                  action={feed.page > 1 ? `/community?index&page=${feed.page}` : "/community?index"}
+                  title={post.title}
+                />
                 <span aria-hidden="true">·</span>
                 <span data-testid="reply-count">{plural(post.replyCount, "reply", "replies")}</span>
               </div>

@@ -1,22 +1,33 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
+import { Form, Link, useActionData, useFetcher, useLoaderData, useLocation } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { getActor } from "~/auth/actor.server";
 import { cachedClientLoader } from "~/client/cache/client-loader";
-import { failureFor } from "~/client/optimistic/failure";
+import { failureFor, isFailure } from "~/client/optimistic/failure";
 import { inlineFailures } from "~/client/optimistic/inline-failures";
+import { announce } from "~/components/Announcer";
+import { EnhancedMarker } from "~/components/EnhancedMarker";
+import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { LikeButton } from "~/components/LikeButton";
 import { Paragraphs } from "~/components/Paragraphs";
 import { Replies } from "~/components/Replies";
 import { idParam } from "~/http/api-response.server";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
-import { done, withActionInvalidation } from "~/http/form-answer.server";
+import { done, redirectAfter, withActionInvalidation } from "~/http/form-answer.server";
 import { badIntent, handleForm, readForm, rethrowForPage } from "~/http/forms.server";
 import { requireSignedIn } from "~/models/actor";
 import { setLike } from "~/models/likes.server";
-import { addReply } from "~/models/replies.server";
+import { deletePost, updatePost } from "~/models/posts.server";
+import { addReply, deleteReply, updateReply } from "~/models/replies.server";
+import { parseId } from "~/models/validation";
 import { communityPost, postLikedByMe } from "~/queries/index.server";
 import { useOptionalUser } from "~/root";
+
+/** Whether a fetcher's answer is a success (`{ ok: true }`). */
+function isSaved(data: unknown): boolean {
+  return typeof data === "object" && data !== null && "ok" in data;
+}
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.post.title} — Community — Quill` : "Post not found — Quill" },
@@ -71,6 +82,30 @@ export async function action({ request, params }: ActionFunctionArgs) {
         const changed = await addReply(actor, postId, { body: values.body });
         return done(values, here, changed.tags, { replyId: changed.value.id });
       });
+    // One's own post and replies (issue 14): the model refuses anyone else's (403).
+    case "edit-post":
+      return handleForm(request, { intent, values }, async () => {
+        const changed = await updatePost(actor, postId, { title: values.title, body: values.body });
+        return done(values, here, changed.tags);
+      });
+    case "delete-post":
+      return handleForm(request, { intent, values }, async () => {
+        const deleted = await deletePost(actor, postId);
+        const what = values.title ? `your post “${values.title.slice(0, 200)}”` : "your post";
+        return redirectAfter(deleted, `/community?${new URLSearchParams({ deleted: what })}`);
+      });
+    case "edit-reply":
+    case "delete-reply": {
+      const target = parseId(values.replyId) ?? undefined;
+      return handleForm(request, { intent, target, values }, async () => {
+        const replyId = idParam(values.replyId, "Reply");
+        const changed =
+          intent === "edit-reply"
+            ? await updateReply(actor, replyId, { body: values.body })
+            : await deleteReply(actor, replyId);
+        return done(values, here, changed.tags, { replyId });
+      });
+    }
     default:
       // Signed out, any post goes to the login page first; signed in, an unknown intent is a 400.
       return handleForm(request, { intent: intent ?? "", values }, async () => {
@@ -84,23 +119,29 @@ export default function PostPage() {
   const { post, replies, liked } = useLoaderData<typeof loader>();
   const user = useOptionalUser();
   const location = useLocation();
-  const pageFailure = failureFor(useActionData<typeof action>(), "reply");
+  const actionData = useActionData<typeof action>();
+  const pageFailure = isFailure(actionData) ? actionData : undefined;
   const loginHref = `/login?${new URLSearchParams({ redirectTo: location.pathname })}`;
+  // An edit on its way shows at once (the fetcher of OwnPostTools, shared by its key).
+  const editing = useFetcher({ key: `edit-post-${post.id}` }).formData;
+  const pendingTitle = String(editing?.get("title") ?? "").trim();
+  const pendingBody = String(editing?.get("body") ?? "").trim();
   return (
     <>
       <p className="breadcrumbs">
         <Link to="/community">← Community</Link>
       </p>
       <article className="card">
-        <h1 style={{ marginTop: 0 }}>{post.title}</h1>
+        <h1 style={{ marginTop: 0 }}>{pendingTitle || post.title}</h1>
         <p className="muted">
           by <span data-testid="post-author">{post.authorName}</span> ·{" "}
           <time dateTime={post.createdAt.toISOString()}>{when.format(post.createdAt)}</time>
         </p>
         <div className="reading">
-          <Paragraphs text={post.body} />
+          <Paragraphs text={pendingBody || post.body} />
         </div>
         <LikeButton postId={post.id} liked={liked} likeCount={post.likeCount} signedIn={user !== null} />
+        {user?.id === post.authorId ? <OwnPostTools post={post} replyCount={replies.length} /> : null}
       </article>
       <Replies
         postId={post.id}
@@ -118,3 +159,77 @@ export default function PostPage() {
 }
 
 const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/**
+ * Edit and delete for the post's author: each behind a disclosure (`<details>`), so both work
+ * without JavaScript and neither acts on one click. Editing runs through a fetcher (the page shows
+ * the new text at once); deleting is a plain post that leads to the feed with a notice.
+ */
+function OwnPostTools({
+  post,
+  replyCount,
+}: {
+  post: { id: number; title: string; body: string; likeCount: number };
+  replyCount: number;
+}) {
+  const edit = useFetcher({ key: `edit-post-${post.id}` });
+  const pageFailure = failureFor(useActionData<typeof action>(), "edit-post");
+  const failure = edit.state === "idle" ? (failureFor(edit.data, "edit-post") ?? pageFailure) : undefined;
+  const saving = edit.state !== "idle";
+  const editBox = useRef<HTMLDetailsElement>(null);
+  const saved = edit.state === "idle" && isSaved(edit.data);
+  // Saved: the disclosure closes and focus goes back to its summary, with the change announced.
+  useEffect(() => {
+    if (!saved || !editBox.current?.open) return;
+    editBox.current.open = false;
+    editBox.current.querySelector("summary")?.focus();
+    announce("Post saved.");
+  }, [saved]);
+  return (
+    <div className="owner-tools row">
+      <details ref={editBox} open={failure ? true : undefined}>
+        <summary className="button secondary">Edit post</summary>
+        <edit.Form method="post" className="stack" aria-label="Edit post">
+          <EnhancedMarker />
+          <FormErrors errors={failure?.fieldErrors._form} />
+          <TextField
+            label="Title"
+            id="edit-post-title"
+            name="title"
+            required
+            maxLength={200}
+            defaultValue={failure?.values.title ?? post.title}
+            errors={failure?.fieldErrors.title}
+          />
+          <TextArea
+            label="Body"
+            id="edit-post-body"
+            name="body"
+            required
+            maxLength={10_000}
+            defaultValue={failure?.values.body ?? post.body}
+            errors={failure?.fieldErrors.body}
+          />
+          <div>
+            <button type="submit" name="intent" value="edit-post" aria-disabled={saving || undefined}>
+              {saving ? "Saving…" : "Save post"}
+            </button>
+          </div>
+        </edit.Form>
+      </details>
+      <details>
+        <summary className="button danger">Delete post</summary>
+        <Form method="post" className="card confirm" aria-label="Delete post">
+          <p data-testid="delete-loses">
+            This deletes the post with its {replyCount} {replyCount === 1 ? "reply" : "replies"} and {post.likeCount}{" "}
+            {post.likeCount === 1 ? "like" : "likes"}. It cannot be undone.
+          </p>
+          <input type="hidden" name="title" value={post.title} />
+          <button type="submit" name="intent" value="delete-post" className="danger">
+            Delete post
+          </button>
+        </Form>
+      </details>
+    </div>
+  );
+}

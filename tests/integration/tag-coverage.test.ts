@@ -17,14 +17,14 @@ import { stableKey } from "~/cache/query-cache.server";
 import { type CacheStatus, ReadLog } from "~/cache/read-log";
 import { disconnectCacheRedis } from "~/cache/redis.server";
 import { type DatabaseHandle, db, setDatabase } from "~/db/connection.server";
-import { chapters, posts, scenes, stories, users } from "~/db/schema";
+import { chapters, posts, replies, scenes, stories, users } from "~/db/schema";
 import { seedDemo } from "~/db/seed.server";
 import { hashPassword } from "~/lib/password.server";
 import type { SignedIn } from "~/models/actor";
 import { addChapter, deleteChapter, updateChapter } from "~/models/chapters.server";
 import { setLike } from "~/models/likes.server";
-import { createPost, FEED_PAGE_SIZE } from "~/models/posts.server";
-import { addReply } from "~/models/replies.server";
+import { createPost, deletePost, FEED_PAGE_SIZE, updatePost } from "~/models/posts.server";
+import { addReply, deleteReply, updateReply } from "~/models/replies.server";
 import { addScene, deleteScene, updateScene } from "~/models/scenes.server";
 import { createStory, updateStory } from "~/models/stories.server";
 import { authenticate } from "~/models/users.server";
@@ -257,6 +257,21 @@ const sceneOf = async (storyId: number, chapterIndex: number, index: number) =>
 /** The posts as the feed lists them (newest first): index 0 is on page 1, index 20 on page 2. */
 const feedPost = async (index: number) =>
   at(await db().select().from(posts).orderBy(desc(posts.createdAt), desc(posts.id)), index, "post").id;
+/** The newest post, or reply, of a user. */
+const postBy = async (authorId: number) =>
+  (
+    await one(
+      db().select().from(posts).where(eq(posts.authorId, authorId)).orderBy(desc(posts.createdAt), desc(posts.id)),
+      `post by user ${authorId}`,
+    )
+  ).id;
+const replyBy = async (authorId: number) =>
+  (
+    await one(
+      db().select().from(replies).where(eq(replies.authorId, authorId)).orderBy(desc(replies.id)),
+      `reply by user ${authorId}`,
+    )
+  ).id;
 
 const mutations: Mutation[] = [
   {
@@ -378,6 +393,26 @@ const mutations: Mutation[] = [
     fn: "addReply",
     what: "reply to a post",
     run: async (a) => addReply(a.admin, await feedPost(2), { body: "Agreed, mostly." }),
+  },
+  {
+    fn: "updatePost",
+    what: "edit one's own post (title and body)",
+    run: async (a) => updatePost(a.alice, await postBy(a.alice.id), { title: "Retitled", body: "Rewritten body." }),
+  },
+  {
+    fn: "updateReply",
+    what: "edit one's own reply",
+    run: async (a) => updateReply(a.carol, await replyBy(a.carol.id), { body: "On second thought." }),
+  },
+  {
+    fn: "deleteReply",
+    what: "delete one's own reply",
+    run: async (a) => deleteReply(a.carol, await replyBy(a.carol.id)),
+  },
+  {
+    fn: "deletePost",
+    what: "delete one's own post (every feed page shifts)",
+    run: async (a) => deletePost(a.carol, await postBy(a.carol.id)),
   },
 ];
 
@@ -831,6 +866,7 @@ async function routeWrites(server: RunningServer): Promise<RouteWrite[]> {
   const newStory = mark();
   const postTitle2 = mark();
   const reply2 = mark();
+  const postTitle3 = mark();
   const patch = (path: string, as: Session, json: Record<string, unknown>) => () =>
     send(url, "PATCH", path, as, { json });
   const post_ =
@@ -924,6 +960,30 @@ async function routeWrites(server: RunningServer): Promise<RouteWrite[]> {
       pages: [
         { path: "/community", as: anon, shows: [postTitle] },
         { path: "/community", as: alice, shows: [postTitle] },
+      ],
+    },
+    {
+      what: "PATCH /community/api/posts/:postId (one's own post)",
+      reason: "post.update",
+      send: async () => {
+        const mine = linkedIdNear((await get(url, "/community", bob)).body, "/community/posts/", postTitle);
+        return send(url, "PATCH", `/community/api/posts/${mine}`, bob, { json: { title: `Post ${postTitle3}` } });
+      },
+      pages: [
+        { path: "/community", as: anon, shows: [postTitle3], hides: [postTitle] },
+        { path: "/community", as: alice, shows: [postTitle3] },
+      ],
+    },
+    {
+      what: "DELETE /community/api/posts/:postId (one's own post)",
+      reason: "post.delete",
+      send: async () => {
+        const mine = linkedIdNear((await get(url, "/community", bob)).body, "/community/posts/", postTitle3);
+        return send(url, "DELETE", `/community/api/posts/${mine}`, bob);
+      },
+      pages: [
+        { path: "/community", as: anon, hides: [postTitle3] },
+        { path: "/community", as: alice, hides: [postTitle3] },
       ],
     },
     {
