@@ -77,6 +77,7 @@ const Environment = z
     SESSION_SECRET: z.string().optional(),
     CACHE_MODE: z.enum(["on", "off"]).default("on"),
     CACHE_L1_MB: z.coerce.number().int().min(0).max(4096).default(0),
+    RESPONSE_CACHE: z.enum(["on", "off"]).default("on"),
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     SEED_DEMO: z.enum(["0", "1", "true", "false"]).optional(),
     SEED_SCALE: z.enum(["small", "large"]).default("small"),
@@ -156,6 +157,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     bodyLimitBytes: e.BODY_LIMIT,
     /** The in-process L1's bound in bytes (0: no L1). */
     cacheL1Bytes: e.CACHE_L1_MB * 1024 * 1024,
+    /** Whole anonymous responses kept in Redis (off with the cache itself: CACHE_MODE=off). */
+    responseCache: e.RESPONSE_CACHE === "on" && e.CACHE_MODE === "on",
     seedDemo: e.SEED_DEMO === undefined ? e.NODE_ENV !== "production" : e.SEED_DEMO === "1" || e.SEED_DEMO === "true",
     seedScale: e.SEED_SCALE,
     /** `inline`: the web server runs the warming worker and the outbox relay too (the default). */

@@ -9,13 +9,19 @@ import { config } from "~/config.server";
 import { currentDatabase, type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
 import { isEmpty, seedDemo, seedLarge } from "~/db/seed.server";
 import { createLoadContext } from "~/http/load-context.server";
+import { type RequestHandler, ResponseCache } from "~/http/response-cache.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
 import { type AlertEvaluator, startAlertEvaluator } from "~/monitoring/alerts.server";
 import { observeCache } from "~/monitoring/cache-metrics.server";
 import { type ClusterPublisher, startClusterPublisher } from "~/monitoring/cluster.server";
 import { freshnessAudit } from "~/monitoring/freshness-audit.server";
-import { observeHttpRequest, PROMETHEUS_CONTENT_TYPE, prometheusText } from "~/monitoring/prometheus.server";
+import {
+  countResponse,
+  observeHttpRequest,
+  PROMETHEUS_CONTENT_TYPE,
+  prometheusText,
+} from "~/monitoring/prometheus.server";
 import "~/monitoring/warm-metrics.server"; // registers warming's counters for /metrics
 import { evictionPolicyProblems } from "~/warming/eviction-policy.server";
 import { closeWarmQueue, openWarmQueue, warmQueue, warmQueueHandle, warmQueueStatus } from "~/warming/queue.server";
@@ -210,6 +216,28 @@ export function startWorkers(): Workers {
 }
 
 /**
+ * Remix's handler with anonymous GETs answered from the response cache (docs/caching.md#the-response-cache),
+ * or as it is with RESPONSE_CACHE=off or CACHE_MODE=off. `build`: the one being served (its version
+ * keys the responses; its route ids bound the `.data` URLs kept).
+ */
+export function cacheResponses(
+  handler: RequestHandler,
+  build: { assets: { version: string }; routes: Record<string, unknown> },
+): RequestHandler {
+  if (!config().responseCache) return handler;
+  const cache = new ResponseCache({
+    store: () => cacheAvailability().forReads(),
+    version: build.assets.version,
+    routeIds: new Set(Object.keys(build.routes)),
+    onOutcome: (outcome, error) => {
+      countResponse(outcome);
+      if (error) logger.warn({ err: error }, "response cache: redis");
+    },
+  });
+  return cache.wrap(handler);
+}
+
+/**
  * What the HTTP server and the worker process use, reached through the build
  * (`build.entry.module.services`): server/index.ts and workers/main.ts import only this type.
  */
@@ -223,6 +251,7 @@ export const processServices = {
   metricsContentType: PROMETHEUS_CONTENT_TYPE,
   observeHttpRequest,
   createLoadContext,
+  cacheResponses,
   actorOfCookie,
   cacheRedis,
   warmQueueHandle,

@@ -1,7 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import type { Server } from "node:http";
-import { createRequestHandler } from "@remix-run/express";
-import type { ServerBuild } from "@remix-run/node";
+import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import { pinoHttp } from "pino-http";
@@ -13,6 +12,7 @@ import { flashPurgeCookie } from "./flash-purge";
 import { httpMetrics, routeTree } from "./http-metrics";
 import { metricsAllowed } from "./metrics-access";
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from "./queue-dashboard";
+import { expressHandler } from "./remix-handler";
 import { bodyLimit, crossSiteGuard, securityHeaders } from "./security";
 
 /** What the app's composition root hands us, through the build's entry.server.tsx. */
@@ -155,13 +155,14 @@ if (devServer) {
   app.use(express.static("build/client", { maxAge: "1h" }));
 }
 
+// Built apps answer anonymous GETs from the response cache when they can (docs/caching.md); the
+// dev server renders every request from source.
+const remix = createRequestHandler(devServer ? loadBuild : initialBuild, cfg.env);
 app.all(
   "*",
-  createRequestHandler({
-    build: devServer ? loadBuild : initialBuild,
-    mode: cfg.env,
-    getLoadContext: (req) => appEntry.createLoadContext(req.ip ?? req.socket.remoteAddress ?? "unknown", req),
-  }),
+  expressHandler(devServer ? remix : appEntry.cacheResponses(remix, initialBuild), (req) =>
+    appEntry.createLoadContext(req.ip ?? req.socket.remoteAddress ?? "unknown", req),
+  ),
 );
 
 server = app.listen(cfg.port, cfg.host, () => {

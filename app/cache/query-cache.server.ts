@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { type CacheEvents, cacheEvents } from "./events";
 import type { L1Cache } from "./l1";
-import { type CacheStatus, type ReadLog, worstStatus } from "./read-log";
+import { type CacheStatus, type ReadLog, type Validity, worstStatus } from "./read-log";
 import type { Lookup, TagStore } from "./tagged-store.server";
 
 /** A declared query as the engine sees it (see define-query.server.ts for how one is written). */
@@ -42,6 +42,8 @@ export interface ReadResult<V> {
   tags: string[];
   cacheMs: number;
   dbMs: number;
+  /** The tokens the value was current under (read-log.ts); absent when stale, bypassed or refused. */
+  validity?: Validity;
 }
 
 export interface CacheEngineOptions {
@@ -81,6 +83,8 @@ interface Fill<A, V> {
 interface Loaded<V> {
   value: V;
   dbMs: number;
+  /** Set when the value is in Redis under these tokens (stored by us, or a peer's entry). */
+  validity?: Validity;
 }
 
 const elapsed = (since: number) => performance.now() - since;
@@ -123,7 +127,13 @@ export class QueryCache {
     const noteRead = () => {
       if (options.track !== false) this.events.emit("read", { query: spec.name, args, userId: options.userId, tags });
     };
-    const finish = (status: CacheStatus, value: V, cacheMs: number, dbMs: number): ReadResult<V> => {
+    const finish = (
+      status: CacheStatus,
+      value: V,
+      cacheMs: number,
+      dbMs: number,
+      validity?: Validity,
+    ): ReadResult<V> => {
       this.events.emit("served", {
         query: spec.name,
         status,
@@ -132,8 +142,8 @@ export class QueryCache {
         userId: options.userId,
         value,
       });
-      const result = { value, status, tags, cacheMs, dbMs };
-      options.log?.add({ query: spec.name, status, tags, cacheMs, dbMs });
+      const result = { value, status, tags, cacheMs, dbMs, validity };
+      options.log?.add({ query: spec.name, status, tags, cacheMs, dbMs, scope: spec.scope, validity });
       return result;
     };
 
@@ -152,7 +162,7 @@ export class QueryCache {
         if (near) {
           noteRead();
           this.events.emit("l1Hit", { query: spec.name });
-          return finish("hit", near.value as V, elapsed(checkStarted), 0);
+          return finish("hit", near.value as V, elapsed(checkStarted), 0, near.validity);
         }
       } catch (error) {
         this.redisFailed(spec.name, error, "lookup");
@@ -178,7 +188,7 @@ export class QueryCache {
       if (entry && Date.now() < entry.freshUntil - (options.refreshAheadMs ?? 0)) {
         this.options.l1?.set(key, { ...entry, tokens: lookup.tokens.join(",") }, lookup.payload.length);
         noteRead();
-        return finish("hit", entry.value, cacheMs, 0);
+        return finish("hit", entry.value, cacheMs, 0, { tokens: lookup.tokens, freshUntil: entry.freshUntil });
       }
       if (entry && options.refreshAheadMs === undefined) {
         // Past its fresh time but within its stale window: serve it, refresh once in the background.
@@ -205,7 +215,7 @@ export class QueryCache {
     });
     // Only a read that succeeded is one to warm (a 404's is not).
     noteRead();
-    return finish("miss", loaded.value, cacheMs, loaded.dbMs);
+    return finish("miss", loaded.value, cacheMs, loaded.dbMs, loaded.validity);
   }
 
   /**
@@ -250,11 +260,12 @@ export class QueryCache {
       }
       if (items.length > 0) {
         options.log?.add({
-          query: `${spec.name} ×${items.length}`,
+          query: `${spec.name} x${items.length}`, // ASCII: it goes into Server-Timing
           status: worstStatus(results.map((r) => r.status)),
-          tags: [...new Set(items.flatMap((item) => item.tags))],
+          ...batchTags(items, results),
           cacheMs,
           dbMs: Math.max(0, ...results.map((r) => r.dbMs)),
+          scope: spec.scope,
         });
       }
       return results;
@@ -292,7 +303,8 @@ export class QueryCache {
       const entry = lookup.payload === null || options.forceFresh ? null : this.decode(spec, lookup.payload);
       // As in `read`: with refreshAheadMs, an entry about to go stale is loaded now, not served stale.
       if (entry && Date.now() < entry.freshUntil - (options.refreshAheadMs ?? 0)) {
-        results[i] = { value: entry.value, status: "hit", tags: item.tags, cacheMs, dbMs: 0 };
+        const validity = { tokens: lookup.tokens, freshUntil: entry.freshUntil };
+        results[i] = { value: entry.value, status: "hit", tags: item.tags, cacheMs, dbMs: 0, validity };
       } else if (entry && options.refreshAheadMs === undefined) {
         void this.fill({ spec, ...item, context, store, tokens: lookup.tokens, background: true }).catch((error) => {
           if (!(error instanceof RefreshSkipped)) this.events.emit("refreshFailed", { query: spec.name, error });
@@ -306,7 +318,8 @@ export class QueryCache {
       const filled = await this.fillMany(spec, misses, context, store);
       for (const [n, { i, item }] of misses.entries()) {
         const loaded = filled[n] as Loaded<V>;
-        results[i] = { value: loaded.value, status: "miss", tags: item.tags, cacheMs, dbMs: loaded.dbMs };
+        const { value, dbMs, validity } = loaded;
+        results[i] = { value, status: "miss", tags: item.tags, cacheMs, dbMs, validity };
       }
     }
     if (options.track !== false) {
@@ -341,17 +354,21 @@ export class QueryCache {
         spec,
         own.map(({ item }) => item),
         context,
-      ).then(async (loaded) => {
-        await Promise.all(
+      ).then(async (loaded) => ({
+        ...loaded,
+        validities: await Promise.all(
           own.map(({ item, tokens }, m) =>
             this.storeLoaded(spec, store, item.key, item.tags, tokens, loaded.values[m] as V),
           ),
-        );
-        return loaded;
-      });
+        ),
+      }));
       for (const [m, { n }] of own.entries()) {
         const flightKey = flightKeys[n] as string;
-        const work = batch.then((loaded) => ({ value: loaded.values[m] as V, dbMs: loaded.dbMs }));
+        const work = batch.then((loaded) => ({
+          value: loaded.values[m] as V,
+          dbMs: loaded.dbMs,
+          validity: loaded.validities[m],
+        }));
         this.inflight.set(flightKey, work);
         void work.then(
           () => this.inflight.delete(flightKey),
@@ -372,13 +389,15 @@ export class QueryCache {
     key: string,
     tags: readonly string[],
     refreshAheadMs: number,
-  ): Promise<{ value: unknown } | undefined> {
+  ): Promise<{ value: unknown; validity: Validity } | undefined> {
     const l1 = this.options.l1;
     const near = l1?.get(key);
     if (!l1 || !near || !store.tokens || Date.now() >= near.freshUntil - refreshAheadMs) return undefined;
     const current = await store.tokens(tags);
     this.options.reportRedis?.(true);
-    if (current.every((token) => token !== null) && current.join(",") === near.tokens) return { value: near.value };
+    if (current.every((token) => token !== null) && current.join(",") === near.tokens) {
+      return { value: near.value, validity: { tokens: current as string[], freshUntil: near.freshUntil } };
+    }
     l1.delete(key); // a tag was purged (or its token evicted) since: the Redis path decides
     return undefined;
   }
@@ -426,7 +445,10 @@ export class QueryCache {
     }
   }
 
-  /** Stores a loaded value by compare-and-set under the tokens captured before its load. */
+  /**
+   * Stores a loaded value by compare-and-set under the tokens captured before its load; returns
+   * what it is valid under once stored, or undefined when the store was refused or failed.
+   */
   private async storeLoaded<V>(
     spec: QuerySpec<unknown, V>,
     store: TagStore,
@@ -434,17 +456,22 @@ export class QueryCache {
     tags: string[],
     tokens: readonly string[],
     value: V,
-  ): Promise<void> {
+  ): Promise<Validity | undefined> {
     const freshMs = jitter(spec.freshMs);
     const freshUntil = Date.now() + freshMs;
     const payload = JSON.stringify({ v: value, f: freshUntil });
     try {
       const stored = await store.store(key, tags, tokens, payload, freshMs + spec.staleMs);
-      if (!stored) this.events.emit("fillRejected", { query: spec.name });
+      if (!stored) {
+        this.events.emit("fillRejected", { query: spec.name });
+        return undefined;
+      }
       // Only what Redis took, under the tokens it took it with: the L1 never knows better.
-      else this.options.l1?.set(key, { value, freshUntil, tokens: tokens.join(",") }, payload.length);
+      this.options.l1?.set(key, { value, freshUntil, tokens: tokens.join(",") }, payload.length);
+      return { tokens, freshUntil };
     } catch (error) {
       this.redisFailed(spec.name, error, "store");
+      return undefined;
     }
   }
 
@@ -484,14 +511,14 @@ export class QueryCache {
     if (lock === null && !fill.forceFresh) {
       // Another instance is loading this key. Wait briefly for its entry; a refresh just leaves it.
       const peer = fill.background ? undefined : await this.waitForPeer(spec, store, key, tags);
-      if (peer?.kind === "entry") return { value: peer.value, dbMs: 0 };
+      if (peer?.kind === "entry") return { value: peer.value, dbMs: 0, validity: peer.validity };
       if (fill.background) throw new RefreshSkipped();
       if (peer?.kind === "tokens") tokens = peer.tokens;
     }
     try {
       const loaded = await this.load(spec, args, context);
-      await this.storeLoaded(spec as QuerySpec<unknown, V>, store, key, tags, tokens, loaded.value);
-      return loaded;
+      const validity = await this.storeLoaded(spec as QuerySpec<unknown, V>, store, key, tags, tokens, loaded.value);
+      return { ...loaded, validity };
     } finally {
       if (lock) await store.unlock(key, lock).catch(() => {});
     }
@@ -503,7 +530,7 @@ export class QueryCache {
     store: TagStore,
     key: string,
     tags: string[],
-  ): Promise<{ kind: "entry"; value: V } | { kind: "tokens"; tokens: string[] } | undefined> {
+  ): Promise<{ kind: "entry"; value: V; validity: Validity } | { kind: "tokens"; tokens: string[] } | undefined> {
     const deadline = Date.now() + (this.options.peerWaitMs ?? 150);
     let tokens: string[] | undefined;
     while (Date.now() < deadline) {
@@ -512,7 +539,13 @@ export class QueryCache {
         const again = await store.lookup(key, tags);
         tokens = again.tokens;
         const entry = again.payload === null ? null : this.decode(spec, again.payload);
-        if (entry && Date.now() < entry.freshUntil) return { kind: "entry", value: entry.value };
+        if (entry && Date.now() < entry.freshUntil) {
+          return {
+            kind: "entry",
+            value: entry.value,
+            validity: { tokens: again.tokens, freshUntil: entry.freshUntil },
+          };
+        }
       } catch (error) {
         this.redisFailed(spec.name, error, "lookup");
         break;
@@ -535,4 +568,28 @@ export class RefreshSkipped extends Error {
 /** ±10 % so that keys filled together do not all expire together. */
 function jitter(ms: number): number {
   return Math.round(ms * (0.9 + Math.random() * 0.2));
+}
+
+/**
+ * A batch's record: the union of its items' tags, and their tokens when every item has them and
+ * agrees on a shared tag's (one MGET read them all, so they do unless a fill was refused).
+ */
+function batchTags(
+  items: readonly { tags: readonly string[] }[],
+  results: readonly ReadResult<unknown>[],
+): { tags: string[]; validity?: Validity } {
+  const tags = [...new Set(items.flatMap((item) => item.tags))];
+  const tokenOf = new Map<string, string>();
+  let freshUntil = Number.POSITIVE_INFINITY;
+  for (const [i, item] of items.entries()) {
+    const validity = results[i]?.validity;
+    if (!validity) return { tags };
+    for (const [t, tag] of item.tags.entries()) {
+      const token = validity.tokens[t];
+      if (token === undefined || (tokenOf.has(tag) && tokenOf.get(tag) !== token)) return { tags };
+      tokenOf.set(tag, token);
+    }
+    freshUntil = Math.min(freshUntil, validity.freshUntil);
+  }
+  return { tags, validity: { tokens: tags.map((tag) => tokenOf.get(tag) as string), freshUntil } };
 }

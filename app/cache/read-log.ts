@@ -2,10 +2,24 @@ import { formatTagHeader } from "./tags";
 
 export type CacheStatus = "hit" | "miss" | "stale" | "bypass";
 
+/**
+ * What a read's value was current under: the token of each of its tags (in the order of `tags`),
+ * as its lookup saw them or its fill stored them, and until when it is fresh. A response built from
+ * reads may be kept (app/http/response-cache.server.ts) only under exactly these tokens.
+ */
+export interface Validity {
+  tokens: readonly string[];
+  freshUntil: number;
+}
+
 export interface ReadRecord {
   query: string;
   status: CacheStatus;
   tags: readonly string[];
+  /** A user-scoped read shows one user's data: a response holding one is never shared. */
+  scope: "public" | "user";
+  /** Known for a hit and for a miss that Redis stored; absent for stale, bypassed and refused reads. */
+  validity?: Validity;
   /** Time spent talking to Redis, ms. */
   cacheMs: number;
   /** Time spent loading from the database, ms (0 on a hit). */
@@ -33,6 +47,29 @@ export class ReadLog {
 
   add(record: ReadRecord): void {
     this.reads.push(record);
+  }
+
+  /**
+   * The tags, tokens and freshness under which this request's whole response may be kept, or
+   * undefined when it may not: no reads, a user-scoped one, one without validity, or two reads that
+   * saw different tokens for one tag (a purge came between them: the response mixes before and after).
+   */
+  validity(): { tags: string[]; tokens: string[]; freshUntil: number } | undefined {
+    if (this.reads.length === 0) return undefined;
+    const tokenOf = new Map<string, string>();
+    let freshUntil = Number.POSITIVE_INFINITY;
+    for (const read of this.reads) {
+      if (read.scope !== "public" || !read.validity) return undefined;
+      for (const [i, tag] of read.tags.entries()) {
+        const token = read.validity.tokens[i];
+        const seen = tokenOf.get(tag);
+        if (token === undefined || (seen !== undefined && seen !== token)) return undefined;
+        tokenOf.set(tag, token);
+      }
+      freshUntil = Math.min(freshUntil, read.validity.freshUntil);
+    }
+    const tags = [...tokenOf.keys()].sort();
+    return { tags, tokens: tags.map((tag) => tokenOf.get(tag) as string), freshUntil };
   }
 
   status(): CacheStatus | undefined {

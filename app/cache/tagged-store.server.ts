@@ -213,6 +213,14 @@ export class TaggedStore implements TagStore {
     return lookups as Lookup[];
   }
 
+  /**
+   * An entry as stored, its first line (tokens) included, not judged: for entries that name their
+   * own tags inside their payload (the response cache), whose tokens are read once they are known.
+   */
+  async rawEntry(key: string): Promise<string | null> {
+    return await this.redis.get(this.keys.entry(key));
+  }
+
   async tokens(tags: readonly string[]): Promise<(string | null)[]> {
     return tags.length === 0 ? [] : await this.redis.mget(...tags.map(this.keys.token));
   }

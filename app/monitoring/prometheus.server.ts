@@ -28,6 +28,7 @@ interface Metrics {
   purgeDuration: Histogram;
   warmDelay: Histogram;
   httpDuration: Histogram<"route" | "method" | "status" | "x_cache">;
+  responses: Counter<"outcome">;
   sources?: CounterSources;
 }
 
@@ -97,6 +98,12 @@ function build(): Metrics {
       help: "HTTP request duration by Remix route id, method, status and X-Cache.",
       labelNames: ["route", "method", "status", "x_cache"],
       buckets: HTTP_BUCKETS,
+      registers: [registry],
+    }),
+    responses: new Counter({
+      name: "quill_response_cache_total",
+      help: "Anonymous GETs the response cache saw, by outcome (hit, revalidated, stored, refused, unshareable, error).",
+      labelNames: ["outcome"],
       registers: [registry],
     }),
   };
@@ -178,6 +185,11 @@ export function observeHttpRequest(request: {
     { route: request.route, method: request.method, status: String(request.status), x_cache: request.xCache ?? "none" },
     request.seconds,
   );
+}
+
+/** One request the response cache answered, kept, or passed on (app/http/response-cache.server.ts). */
+export function countResponse(outcome: string): void {
+  prometheus().responses.inc({ outcome });
 }
 
 /** The whole registry in Prometheus's text format (version 0.0.4). */

@@ -835,8 +835,8 @@ describe("batched reads (readMany)", () => {
     expect(batches).toHaveLength(1);
     // One record per batch in the request's log: its worst status and all its tags.
     expect(log.reads.map((r) => [r.query, r.status])).toEqual([
-      [`${spec.name} ×5`, "miss"],
-      [`${spec.name} ×5`, "hit"],
+      [`${spec.name} x5`, "miss"],
+      [`${spec.name} x5`, "hit"],
     ]);
     expect(log.reads[1]?.tags).toEqual(["t:5", "t:4", "t:3", "t:2", "t:1"]);
   });

@@ -26,15 +26,16 @@ describe("cache headers and read-your-writes over HTTP", () => {
   });
 
   it("answers a cached page MISS, then HIT, with its tags and timings", async () => {
-    const first = await fetch(`${server.url}/`);
-    const second = await fetch(`${server.url}/`);
+    // Signed in, so that the engine answers (an anonymous repeat is the response cache's, below).
+    const first = await fetch(`${server.url}/`, { headers: { Cookie: cookie } });
+    const second = await fetch(`${server.url}/`, { headers: { Cookie: cookie } });
     expect(first.headers.get("x-cache")).toBe("MISS");
     expect(second.headers.get("x-cache")).toBe("HIT");
-    expect(second.headers.get("x-cache-tags")).toBe("stories:published");
-    expect(second.headers.get("server-timing")).toMatch(
-      /cache;dur=[\d.]+, db;dur=0.00, q0;desc="stories.published hit"/,
-    );
-    const data = await fetch(`${server.url}/_root.data`);
+    // The session's read and the page's, in whichever order the loaders finished.
+    expect(second.headers.get("x-cache-tags")?.split(", ").sort()).toEqual(["stories:published", "user:1"]);
+    expect(second.headers.get("server-timing")).toMatch(/^cache;dur=[\d.]+, db;dur=0.00, q0;desc="[^"]+ hit"/);
+    expect(second.headers.get("server-timing")).toMatch(/q\d;desc="stories.published hit"/);
+    const data = await fetch(`${server.url}/_root.data`, { headers: { Cookie: cookie } });
     expect(data.status).toBe(200);
     expect(data.headers.get("x-cache")).toBe("HIT");
   });
@@ -64,6 +65,67 @@ describe("cache headers and read-your-writes over HTTP", () => {
     // The session's read, then the assembled reading view: its outline's tag and each scene's.
     expect(page.headers.get("x-cache-tags")).toMatch(/^user:1, story:1(, scene:\d+)+$/);
     expect(page.headers.get("x-cache")).toMatch(/^(HIT|MISS)$/);
+  });
+});
+
+describe("the response cache over HTTP (anonymous GETs)", () => {
+  let server: RunningServer;
+  let cookie: string;
+  const anonymous = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers });
+  const likeCount = (html: string) => /(\d+) likes?/.exec(html)?.[1];
+
+  beforeAll(async () => {
+    server = await startServer({ LOG_LEVEL: "warn" });
+    const login = await fetch(`${server.url}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ email: "alice@example.com", password: "password" }),
+      redirect: "manual",
+    });
+    cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  }, 90_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("serves a document and its .data from the response cache, and a like shows to the next reader", async () => {
+    for (const path of ["/community/posts/1", "/community/posts/1.data"]) {
+      expect((await anonymous(path)).headers.get("x-response-cache")).toBe("MISS");
+      const hit = await anonymous(path);
+      expect(hit.headers.get("x-response-cache")).toBe("HIT");
+      expect(hit.headers.get("etag")).toMatch(/^W\//);
+      expect(hit.headers.get("surrogate-key")).toContain("post:1");
+      expect((await anonymous(path, { "If-None-Match": hit.headers.get("etag") as string })).status).toBe(304);
+    }
+    for (let round = 0; round < 4; round++) {
+      const liked = await fetch(`${server.url}/community/api/posts/1/like`, {
+        method: "POST",
+        headers: { Cookie: cookie, "Content-Type": "application/json" },
+        body: JSON.stringify({ liked: round % 2 === 0 }),
+      });
+      const { likeCount: count } = (await liked.json()) as { likeCount: number };
+      // The very next anonymous read, document or data: the kept response died with post:1's token.
+      const page = await anonymous("/community/posts/1");
+      expect(page.headers.get("x-response-cache")).toBe("MISS");
+      expect(likeCount(await page.text())).toBe(String(count));
+      expect((await anonymous("/community/posts/1.data")).headers.get("x-response-cache")).toBe("MISS");
+      expect((await anonymous("/community/posts/1")).headers.get("x-response-cache")).toBe("HIT");
+    }
+  });
+
+  it("never serves a byte of a signed-in response to anyone, nor a kept one to a signed-in reader", async () => {
+    for (const path of ["/community", "/community/posts/2", "/stories/1", "/community.data", "/stories/1.data"]) {
+      // What only a signed-in page has: the log-out form, or the root's user (its role) in data.
+      const signedIn = path.endsWith(".data") ? '"role"' : 'action="/logout"';
+      const mine = await anonymous(path, { Cookie: cookie });
+      expect(mine.headers.get("x-response-cache")).toBeNull();
+      expect(mine.headers.get("cache-control")).toBe("private, no-store");
+      expect(await mine.text()).toContain(signedIn);
+      await anonymous(path);
+      const theirs = await anonymous(path);
+      expect(theirs.headers.get("x-response-cache")).toBe("HIT");
+      expect(await theirs.text()).not.toContain(signedIn);
+      expect((await anonymous(path, { Cookie: cookie })).headers.get("x-response-cache")).toBeNull();
+    }
   });
 });
 

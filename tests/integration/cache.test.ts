@@ -177,7 +177,7 @@ describe("reads through the tagged cache (real Redis, real database)", () => {
     expect(headers["X-Cache-Tags"]).toBe(`story:${storyId}, scene:${sceneId}`);
     // The assembled reading view: its outline (a hit), its one scene as a batch of one (purged: a miss).
     expect(headers["Server-Timing"]).toMatch(
-      /^cache;dur=[\d.]+, db;dur=[\d.]+, q0;desc="story.outline hit";dur=[\d.]+, q1;desc="story.scene ×1 miss"/,
+      /^cache;dur=[\d.]+, db;dur=[\d.]+, q0;desc="story.outline hit";dur=[\d.]+, q1;desc="story.scene x1 miss"/,
     );
   });
 

@@ -42,6 +42,7 @@ describe("read log", () => {
     tags,
     cacheMs: 1,
     dbMs: status === "hit" ? 0 : 2,
+    scope: "public" as const,
   });
 
   it("sums statuses: MISS, else STALE, else BYPASS, else HIT", () => {

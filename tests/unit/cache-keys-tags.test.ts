@@ -127,6 +127,7 @@ describe("read log", () => {
     tags,
     cacheMs,
     dbMs,
+    scope: "public",
   });
 
   it("has no status and no headers without reads", () => {

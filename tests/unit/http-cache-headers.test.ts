@@ -9,10 +9,10 @@ describe("client hints", () => {
     expect(documentTagsTiming(undefined)).toBeUndefined();
     const log = new ReadLog();
     expect(documentTagsTiming(log)).toBeUndefined();
-    log.add({ query: "q", status: "hit", tags: [], cacheMs: 0, dbMs: 0 });
+    log.add({ query: "q", status: "hit", tags: [], cacheMs: 0, dbMs: 0, scope: "public" });
     expect(documentTagsTiming(log)).toBeUndefined();
-    log.add({ query: "q", status: "hit", tags: ["story:1", "user:2"], cacheMs: 0, dbMs: 0 });
-    log.add({ query: "r", status: "miss", tags: ["user:2", "scene:3"], cacheMs: 0, dbMs: 0 });
+    log.add({ query: "q", status: "hit", tags: ["story:1", "user:2"], cacheMs: 0, dbMs: 0, scope: "public" });
+    log.add({ query: "r", status: "miss", tags: ["user:2", "scene:3"], cacheMs: 0, dbMs: 0, scope: "public" });
     expect(documentTagsTiming(log)).toBe('x-cache-tags;desc="story:1 user:2 scene:3"');
   });
 

@@ -1,0 +1,228 @@
+import { createHash } from "node:crypto";
+import type { AppLoadContext } from "@remix-run/node";
+import type { ReadLog } from "~/cache/read-log";
+import { splitEntry } from "~/cache/tagged-store.server";
+import { contentSecurityPolicy, newNonce } from "./security-headers.server";
+
+/**
+ * The response cache (docs/caching.md#the-response-cache): whole responses to anonymous GETs,
+ * documents and `.data` alike, kept in Redis under the tag tokens their reads were current under,
+ * and served without running a loader or React.
+ *
+ * It adds no new rule of freshness. A response is stored only when every read it made reported the
+ * tokens its value was valid under (a hit, or a miss Redis took), all public, agreeing on each tag;
+ * it is stored by the same compare-and-set as an entry, under those tokens; and a hit compares them
+ * with the current tokens first. So a response is served only while every value in it could still
+ * be served on its own: a purge of any of its tags, from any instance, ends it.
+ */
+
+/** What a request through the app is: Remix's handler, wrapped. */
+export type RequestHandler = (request: Request, context: AppLoadContext) => Promise<Response>;
+
+/** The part of the tagged store the response cache uses (tagged-store.server.ts). */
+export interface ResponseStore {
+  rawEntry(key: string): Promise<string | null>;
+  tokens(tags: readonly string[]): Promise<(string | null)[]>;
+  store(
+    key: string,
+    tags: readonly string[],
+    tokens: readonly string[],
+    payload: string,
+    ttlMs: number,
+  ): Promise<boolean>;
+}
+
+export type ResponseOutcome = "hit" | "revalidated" | "stored" | "refused" | "unshareable" | "error";
+
+export interface ResponseCacheOptions {
+  /** The store, or undefined while the cache is off or Redis unusable (then every request renders). */
+  store(): ResponseStore | undefined;
+  /** The build's version: a deploy starts afresh instead of serving another build's markup. */
+  version: string;
+  /** The build's route ids: the only values a `.data` URL's `_routes` may name. */
+  routeIds: ReadonlySet<string>;
+  /** Larger bodies are not kept. */
+  maxBytes?: number;
+  /** How each request went, for the counters. */
+  onOutcome?(outcome: ResponseOutcome, error?: unknown): void;
+}
+
+/** Stored before the body, on the payload's first line. */
+interface Meta {
+  status: number;
+  headers: [string, string][];
+  tags: string[];
+  etag: string;
+  /** The CSP nonce the document was rendered with: each replay gets a new one. */
+  nonce?: string;
+}
+
+/**
+ * The query parameters a kept URL may have, and their values; any other parameter, or another
+ * value, and the request is rendered and not kept. So the keys anonymous traffic can create are
+ * bounded: paths that answer 200, pages 1 to 9999, route ids of this build.
+ */
+const PARAMS: Record<string, (value: string, routeIds: ReadonlySet<string>) => boolean> = {
+  page: (value) => /^[1-9]\d{0,3}$/.test(value),
+  _routes: (value, routeIds) => value.split(",").every((id) => routeIds.has(id)),
+  index: (value) => value === "",
+};
+
+/** Response headers that belong to one response, not to what it shows. */
+const NOT_KEPT = new Set([
+  "date",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "content-security-policy",
+  "server-timing",
+  "x-cache",
+  "x-response-cache",
+]);
+
+const SESSION_COOKIE = /(?:^|;\s*)__session=/;
+
+export class ResponseCache {
+  private readonly maxBytes: number;
+
+  constructor(private readonly options: ResponseCacheOptions) {
+    this.maxBytes = options.maxBytes ?? 2 * 1024 * 1024;
+  }
+
+  /** `handler`, with anonymous GETs served from and kept in the response cache. */
+  wrap(handler: RequestHandler): RequestHandler {
+    return async (request, context) => {
+      const key = this.keyOf(request);
+      const store = key ? this.options.store() : undefined;
+      if (!key || !store) return handler(request, context);
+      const started = performance.now();
+      try {
+        const kept = await this.lookup(store, key);
+        if (kept) return this.replay(kept, request, performance.now() - started);
+      } catch (error) {
+        this.options.onOutcome?.("error", error);
+      }
+      const response = await handler(request, context);
+      return this.keep(store, key, response, context.reads);
+    };
+  }
+
+  /**
+   * The key of a request this cache may answer, or undefined: a GET without a session cookie, for
+   * a URL with only the parameters above. The origin is part of it (a page may show its host).
+   */
+  keyOf(request: Request): string | undefined {
+    if (request.method !== "GET" || SESSION_COOKIE.test(request.headers.get("Cookie") ?? "")) return undefined;
+    const url = new URL(request.url);
+    const params = [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [name, value] of params) {
+      const allowed = PARAMS[name];
+      if (!allowed?.(value, this.options.routeIds)) return undefined;
+    }
+    const search = params.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join("&");
+    return `response:${this.options.version}:${url.origin}${url.pathname}${search ? `?${search}` : ""}`;
+  }
+
+  /** The kept response for `key` when every tag token it was stored under is still current. */
+  private async lookup(store: ResponseStore, key: string): Promise<{ meta: Meta; body: string } | undefined> {
+    const raw = await store.rawEntry(key);
+    const entry = raw === null ? null : splitEntry(raw);
+    if (!entry) return undefined;
+    const cut = entry.payload.indexOf("\n");
+    const meta = JSON.parse(entry.payload.slice(0, cut)) as Meta;
+    const current = await store.tokens(meta.tags);
+    if (current.some((token) => token === null) || current.join(",") !== entry.tokens) return undefined;
+    return { meta, body: entry.payload.slice(cut + 1) };
+  }
+
+  /** A kept response, as a 304 when the client holds it already, else with a fresh nonce. */
+  private replay({ meta, body }: { meta: Meta; body: string }, request: Request, cacheMs: number): Response {
+    const headers = new Headers(meta.headers);
+    shareableHeaders(headers, meta.tags);
+    headers.set("ETag", meta.etag);
+    headers.set("X-Cache", "HIT");
+    headers.set("X-Response-Cache", "HIT");
+    headers.set("Server-Timing", `cache;dur=${cacheMs.toFixed(2)}, db;dur=0, response;desc="response cache HIT"`);
+    if (etagMatches(request.headers.get("If-None-Match"), meta.etag)) {
+      this.options.onOutcome?.("revalidated");
+      headers.delete("Content-Type");
+      return new Response(null, { status: 304, headers });
+    }
+    this.options.onOutcome?.("hit");
+    if (meta.nonce) {
+      const nonce = newNonce();
+      body = body.replaceAll(meta.nonce, nonce);
+      headers.set("Content-Security-Policy", contentSecurityPolicy(nonce));
+    }
+    return new Response(body, { status: meta.status, headers });
+  }
+
+  /**
+   * A rendered response, passed on as it streams; when it may be shared, a copy of its body is
+   * stored (compare-and-set, under its reads' tokens) once complete.
+   */
+  private keep(store: ResponseStore, key: string, response: Response, reads: ReadLog): Response {
+    const validity = reads.validity();
+    const ttlMs = validity ? Math.floor(validity.freshUntil - Date.now()) : 0;
+    if (!validity || ttlMs < 1000 || !mayShare(response) || !response.body) {
+      this.options.onOutcome?.("unshareable");
+      return response;
+    }
+    const headers = new Headers(response.headers);
+    shareableHeaders(headers, validity.tags);
+    headers.set("X-Response-Cache", "MISS");
+    const nonce = /'nonce-([^']+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
+    const kept: [string, string][] = [];
+    for (const [name, value] of headers) if (!NOT_KEPT.has(name)) kept.push([name, value]);
+    const [toClient, toStore] = response.body.tee();
+    void new Response(toStore)
+      .text()
+      .then(async (body) => {
+        if (Buffer.byteLength(body) > this.maxBytes) return this.options.onOutcome?.("unshareable");
+        const meta: Meta = { status: response.status, headers: kept, tags: validity.tags, etag: etagOf(body), nonce };
+        const stored = await store.store(
+          key,
+          validity.tags,
+          validity.tokens,
+          `${JSON.stringify(meta)}\n${body}`,
+          ttlMs,
+        );
+        this.options.onOutcome?.(stored ? "stored" : "refused");
+      })
+      .catch((error: unknown) => this.options.onOutcome?.("error", error));
+    return new Response(toClient, { status: response.status, statusText: response.statusText, headers });
+  }
+}
+
+/** A 200 that sets no cookie and that nothing marked private. */
+function mayShare(response: Response): boolean {
+  if (response.status !== 200 || response.headers.has("Set-Cookie")) return false;
+  return !/\b(private|no-store)\b/.test(response.headers.get("Cache-Control") ?? "");
+}
+
+/**
+ * What a shared response says to caches in front (docs/caching.md#the-response-cache): anyone may
+ * keep it but must ask again before each use, it differs by cookie (a signed-in reader gets
+ * another), and its tags are named for CDNs that purge by tag (Fastly's `Surrogate-Key`,
+ * Cloudflare's `Cache-Tag`).
+ */
+function shareableHeaders(headers: Headers, tags: readonly string[]): void {
+  headers.set("Cache-Control", "public, max-age=0, must-revalidate");
+  headers.set("Vary", "Cookie");
+  headers.set("Surrogate-Key", tags.join(" "));
+  headers.set("Cache-Tag", tags.join(","));
+}
+
+/** Weak: the bytes differ by nonce from one replay to the next; what they show does not. */
+function etagOf(body: string): string {
+  return `W/"${createHash("sha1").update(body).digest("base64url")}"`;
+}
+
+function etagMatches(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  const bare = etag.replace(/^W\//, "");
+  return header.split(",").some((candidate) => {
+    const tag = candidate.trim();
+    return tag === "*" || tag.replace(/^W\//, "") === bare;
+  });
+}
