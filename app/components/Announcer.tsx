@@ -32,7 +32,7 @@ function focusIsOnPage(): boolean {
  * `data-autofocus` (a new scene's text box) or else its `<h1>`, and its title is announced; the
  * same page again (a form posted back to it) keeps focus where it is when it still exists, and
  * otherwise moves it to the first invalid field or the `<h1>`, so the next Tab never leaves the page.
- * The first load is left alone (the browser starts at the top).
+ * On the first load only a `data-autofocus` field takes focus (the browser starts at the top).
  */
 export function RouteFocus() {
   const location = useLocation();
@@ -40,7 +40,12 @@ export function RouteFocus() {
   useEffect(() => {
     const previous = last.current;
     last.current = { key: location.key, pathname: location.pathname };
-    if (previous === null || previous.key === location.key) return;
+    if (previous === null) {
+      // The first load: only a field that asks for it (a new scene's text box) takes focus.
+      if (!focusIsOnPage()) document.querySelector<HTMLElement>("main [data-autofocus]")?.focus();
+      return;
+    }
+    if (previous.key === location.key) return;
     const samePage = previous.pathname === location.pathname;
     const main = document.querySelector("main");
     if (!main) return;
