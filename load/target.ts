@@ -43,6 +43,10 @@ export interface TargetOptions {
   build?: boolean;
   /** The Postgres to seed and use; "" for PGlite. Default: DATABASE_URL. */
   databaseUrl?: string;
+  /** A PGlite directory to use and keep (seeded by the first app that uses it); default: a temporary one. */
+  dataDir?: string;
+  /** More of the app's environment (NODE_ENV, RESPONSE_CACHE, CACHE_L1_MB…). */
+  env?: Record<string, string>;
 }
 
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
@@ -54,7 +58,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
   }
   const port = options.port ?? (await freePort());
   const redisPort = await freePort();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "quill-load-"));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "quill-load-"));
   const env = {
     ...process.env,
     PORT: String(port),
@@ -67,6 +71,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
     SEED_DEMO: "1",
     CACHE_MODE: options.cacheMode ?? "on",
     LOG_LEVEL: process.env.LOAD_LOG_LEVEL ?? "warn",
+    ...options.env,
   };
   const builtAt = statSync("build/server/index.js").mtime.toISOString();
   const started = Date.now();
@@ -81,7 +86,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
   let finished = false;
   void exited.then(() => {
     finished = true;
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
   const url = `http://127.0.0.1:${port}`;
   const ready = () =>
@@ -96,7 +101,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
     throw new Error(`the app did not become ready at ${url}:\n${output.slice(-4000)}`);
   }
   log(
-    `load: app ready at ${url} (CACHE_MODE=${env.CACHE_MODE}, SEED_SCALE=${env.SEED_SCALE}, ` +
+    `load: app ready at ${url} (CACHE_MODE=${env.CACHE_MODE}, NODE_ENV=${env.NODE_ENV ?? "unset"}, SEED_SCALE=${env.SEED_SCALE}, ` +
       `${env.DATABASE_URL ? "Postgres" : "PGlite"}, Redis on ${redisPort}, build of ${builtAt}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return {

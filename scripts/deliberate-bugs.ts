@@ -36,9 +36,9 @@ export const bugs: Bug[] = [
     name: "tokens-after-load",
     what: "tokens captured after the load instead of before",
     file: "app/cache/query-cache.server.ts",
-    find: "      const loaded = await this.load(spec, args, context);\n      await this.storeLoaded(",
+    find: "      const loaded = await this.load(spec, args, context);\n      const validity = await this.storeLoaded(",
     replace:
-      "      const loaded = await this.load(spec, args, context);\n      tokens = (await store.lookup(key, tags)).tokens;\n      await this.storeLoaded(",
+      "      const loaded = await this.load(spec, args, context);\n      tokens = (await store.lookup(key, tags)).tokens;\n      const validity = await this.storeLoaded(",
     tests: ["tests/integration/cache-race.property.test.ts"],
   },
   {
@@ -49,6 +49,30 @@ export const bugs: Bug[] = [
     replace:
       "          own.map(async ({ item }, m) =>\n            this.storeLoaded(spec, store, item.key, item.tags, (await store.lookup(item.key, item.tags)).tokens, loaded.values[m] as V),",
     tests: ["tests/integration/cache-race.property.test.ts"],
+  },
+  {
+    name: "response-tokens-at-store",
+    what: "the response cache stores a response under the tokens current when its body is complete, not those its reads saw",
+    file: "app/http/response-cache.server.ts",
+    find: "          validity.tags,\n          validity.tokens,",
+    replace: "          validity.tags,\n          (await store.tokens(validity.tags)).map(String),",
+    tests: ["tests/integration/response-cache.test.ts"],
+  },
+  {
+    name: "response-lookup-no-compare",
+    what: "the response cache serves a kept response without comparing its tokens with the current ones",
+    file: "app/http/response-cache.server.ts",
+    find: 'if (current.some((token) => token === null) || current.join(",") !== entry.tokens) return undefined;',
+    replace: "void current;",
+    tests: ["tests/integration/response-cache.test.ts"],
+  },
+  {
+    name: "response-shares-user-reads",
+    what: "a response that read one user's data counts as shareable",
+    file: "app/cache/read-log.ts",
+    find: 'if (read.scope !== "public" || !read.validity) return undefined;',
+    replace: "if (!read.validity) return undefined;",
+    tests: ["tests/integration/response-cache.test.ts"],
   },
   {
     name: "autosave-no-scene-tag",

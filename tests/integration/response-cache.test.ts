@@ -144,7 +144,14 @@ describe("response cache (real Redis)", () => {
   });
 
   it("refuses to keep a response whose tag was purged while it rendered (the fill/purge race)", async () => {
-    const page = fixture({ during: () => page.store.purge(["community:feed"]) });
+    // The purge lands after the reads, and another reader makes the tag's new token before this
+    // response is complete: only the tokens the reads saw can tell that it shows the old feed.
+    const page = fixture({
+      during: async () => {
+        await page.store.purge(["community:feed"]);
+        await page.store.lookup("another-reader", ["community:feed", "post:1"]);
+      },
+    });
     expect((await page.get()).outcome).toBe("refused");
     expect((await page.get()).outcome).toBe("refused");
     expect(page.renders()).toBe(2);
