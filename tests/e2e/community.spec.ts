@@ -267,11 +267,17 @@ test.describe("signed-in members", () => {
 
     const second = unique("Second reply");
     await page.getByRole("textbox", { name: /^Your reply/ }).fill(second);
+    // The reply shows at once (optimistic); leaving the page before the server has answered would
+    // cancel the POST, and the feed would rightly count one reply. So wait for the answer.
+    const answered = page.waitForResponse(
+      (r) => r.request().method() === "POST" && r.url().includes("/community/posts/"),
+    );
     await page.getByRole("button", { name: "Reply", exact: true }).click();
     // Oldest first.
     await expect(page.getByTestId("reply")).toHaveCount(2);
     await expect(page.getByTestId("reply").nth(0)).toContainText(first);
     await expect(page.getByTestId("reply").nth(1)).toContainText(second);
+    expect((await answered).ok()).toBe(true);
 
     await gotoFeedWith(page, title);
     await expect(feedItem(page, title).getByTestId("reply-count")).toHaveText("2 replies");

@@ -108,7 +108,13 @@ test("a like shows before the server answers, within one frame of the click", as
   const firstAfter = frames.find((f) => f.t > click);
   expect(firstAfter?.text, "the first frame after the click").toBe("1 like");
 
+  // Reload only once the server has answered: a reload while the POST is still held would cancel
+  // it, and the page would rightly show no like (the pressed button is optimistic, not an answer).
+  const answered = page.waitForResponse(
+    (r) => r.request().method() === "POST" && new URL(r.url()).pathname === `/community/posts/${id}.data`,
+  );
   release();
+  await answered;
   await expect(page.getByRole("button", { name: "Like", exact: true, pressed: true })).toBeVisible();
   await page.reload();
   await expect(page.getByTestId("like-count")).toHaveText("1 like");
