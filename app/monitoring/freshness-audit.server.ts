@@ -1,6 +1,7 @@
 import { remember } from "@epic-web/remember";
 import pLimit from "p-limit";
 import type { z } from "zod";
+import { cacheAvailability } from "~/cache/availability.server";
 import { type Query, queryRegistry } from "~/cache/define-query.server";
 import type { CacheEvents } from "~/cache/events";
 import { firstDifference, valueAt } from "~/cache/freshness.server";
@@ -20,6 +21,12 @@ import { setCounterSources } from "./prometheus.server";
  * So a difference counts only when no purge of one of the query's tags was seen from the moment the
  * read started until `graceMs` after the audit's load (purges of this process, and of the others
  * when the cluster publisher relays them through `notePurge`); otherwise it is `inconclusive`.
+ * Purges made by other instances are seen in Redis itself: the tags' tokens are read when the hit
+ * is sampled and again before a difference is called stale; a token that changed (or vanished)
+ * means the tag was purged since, wherever it was, and the difference is `inconclusive` too.
+ *
+ * Hits of one query (and reader) sampled together, as the pieces of one page are, are re-loaded
+ * in one `loadMany` when the query has one: one database round trip for a page, not one a piece.
  */
 export interface StaleHit {
   query: string;
@@ -60,6 +67,24 @@ export interface AuditOptions {
   /** Audits waiting beyond this are dropped (counted): the audit never piles up work. */
   maxPending?: number;
   onStale?: (hit: StaleHit) => void;
+  /**
+   * The current tokens of tags (the cache's Redis, as the engine's lookup reads them), or undefined
+   * when they cannot be read: what tells a purge by another instance. Without it, only purges this
+   * process saw (or was told of) explain a difference.
+   */
+  tokens?: (tags: readonly string[]) => Promise<readonly (string | null)[] | undefined>;
+  /** At most this many hits of one query in one re-load (`loadMany`). */
+  batchSize?: number;
+}
+
+interface SampledHit {
+  args: unknown;
+  userId?: number;
+  value: unknown;
+  readStartedAt: number;
+  tags: string[];
+  /** The tags' tokens right after the hit was served (undefined: unknown). */
+  tokensAtServe: Promise<readonly (string | null)[] | undefined>;
 }
 
 const RECENT = 50;
@@ -80,6 +105,11 @@ export class FreshnessAudit {
   private readonly graceMs: number;
   private readonly maxPending: number;
   private readonly listeners = new Set<(hit: StaleHit) => void>();
+  private readonly tokens: NonNullable<AuditOptions["tokens"]>;
+  private readonly batchSize: number;
+  /** Hits sampled in this turn of the event loop, by query and reader: re-loaded together. */
+  private gathering = new Map<string, { query: Query<z.ZodType, z.ZodType>; hits: SampledHit[] }>();
+  private waiting = 0;
   rate: number;
 
   constructor(options: AuditOptions) {
@@ -88,6 +118,8 @@ export class FreshnessAudit {
     this.graceMs = options.graceMs ?? 1000;
     this.limit = pLimit(options.concurrency ?? 2);
     this.maxPending = options.maxPending ?? 1000;
+    this.tokens = options.tokens ?? (async () => undefined);
+    this.batchSize = options.batchSize ?? 100;
     if (options.onStale) this.listeners.add(options.onStale);
   }
 
@@ -139,28 +171,87 @@ export class FreshnessAudit {
   private sample(hit: { query: string; args: unknown; userId?: number; value: unknown; readStartedAt: number }) {
     this.stats.sampled += 1;
     const query = queryRegistry.get(hit.query);
-    if (!query || this.pending.size >= this.maxPending) {
+    if (!query || this.waiting >= this.maxPending) {
       this.stats.dropped += 1;
       return;
     }
-    const work: Promise<void> = this.limit(() => this.audit(query, hit)).finally(() => this.pending.delete(work));
-    this.pending.add(work);
+    this.waiting += 1;
+    const tags = query.spec.tags(hit.args);
+    // Read now, right after the hit was served: what a later purge anywhere will have changed.
+    const tokensAtServe = this.tokens(tags).catch(() => undefined);
+    const group = `${hit.query}\u0000${hit.userId ?? ""}`;
+    let gathered = this.gathering.get(group);
+    if (!gathered) {
+      gathered = { query, hits: [] };
+      this.gathering.set(group, gathered);
+      // The rest of this batch's pieces are sampled in the same turn: re-load them together.
+      if (this.gathering.size === 1) {
+        const flushed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+        this.track(flushed);
+      }
+    }
+    gathered.hits.push({ ...hit, tags, tokensAtServe });
   }
 
-  private async audit(
-    query: Query<z.ZodType, z.ZodType>,
-    hit: { args: unknown; userId?: number; value: unknown; readStartedAt: number },
-  ): Promise<void> {
+  private track(work: Promise<void>): void {
+    const tracked: Promise<void> = work.finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  /** Starts the re-loads of what was gathered, in batches of at most `batchSize`. */
+  private flush(): void {
+    const groups = [...this.gathering.values()];
+    this.gathering = new Map();
+    for (const { query, hits } of groups) {
+      for (let i = 0; i < hits.length; i += this.batchSize) {
+        const batch = hits.slice(i, i + this.batchSize);
+        this.track(
+          this.audit(query, batch).finally(() => {
+            this.waiting -= batch.length;
+          }),
+        );
+      }
+    }
+  }
+
+  /** The database's values for the hits' arguments: one `loadMany` for several, else `load`. */
+  private async reload(query: Query<z.ZodType, z.ZodType>, hits: SampledHit[]): Promise<unknown[]> {
     const { spec } = query;
-    let current: unknown;
+    const context = { userId: hits[0]?.userId };
+    const raw =
+      hits.length > 1 && spec.loadMany
+        ? await spec.loadMany(
+            hits.map((hit) => hit.args),
+            context,
+          )
+        : await Promise.all(hits.map((hit) => spec.load(hit.args, context)));
+    return raw.map((value) => spec.schema.parse(value));
+  }
+
+  /**
+   * Re-loads (at most `concurrency` at once), then compares outside that limit: a difference waits
+   * out the grace without holding up the next audits' loads.
+   */
+  private async audit(query: Query<z.ZodType, z.ZodType>, hits: SampledHit[]): Promise<void> {
+    let currents: unknown[];
     try {
-      current = spec.schema.parse(await spec.load(hit.args, { userId: hit.userId }));
+      currents = await this.limit(() => this.reload(query, hits));
     } catch (error) {
-      this.stats.errors += 1;
-      logger.debug({ err: error, query: spec.name }, "freshness audit: re-load failed");
+      this.stats.errors += hits.length;
+      logger.debug({ err: error, query: query.spec.name }, "freshness audit: re-load failed");
       return;
     }
     const loadedAt = Date.now();
+    await Promise.all(hits.map((hit, i) => this.compare(query, hit, currents[i], loadedAt)));
+  }
+
+  private async compare(
+    query: Query<z.ZodType, z.ZodType>,
+    hit: SampledHit,
+    current: unknown,
+    loadedAt: number,
+  ): Promise<void> {
+    const { spec } = query;
     this.stats.audited += 1;
     const served = stableJson(hit.value);
     const fresh = stableJson(current);
@@ -169,10 +260,16 @@ export class FreshnessAudit {
       this.stats.fresh += 1;
       return;
     }
-    const tags = spec.tags(hit.args);
+    const { tags } = hit;
     // A write after the read began purges its tags right after its commit: give it the grace.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, loadedAt + this.graceMs - Date.now())));
     if (tags.some((tag) => (this.lastPurge.get(tag) ?? 0) >= hit.readStartedAt)) {
+      this.stats.inconclusive += 1;
+      return;
+    }
+    // A purge by another instance: a token differs from the one read when the hit was served.
+    const [before, now] = await Promise.all([hit.tokensAtServe, this.tokens(tags).catch(() => undefined)]);
+    if (before && now && tags.some((_, i) => now[i] === null || now[i] !== before[i])) {
       this.stats.inconclusive += 1;
       return;
     }
@@ -213,7 +310,11 @@ export class FreshnessAudit {
 /** This process's audit, at `CACHE_AUDIT_RATE`; the composition root subscribes it. */
 export function freshnessAudit(): FreshnessAudit {
   return remember("monitoring.freshnessAudit", () => {
-    const audit = new FreshnessAudit({ rate: config().auditRate });
+    const audit = new FreshnessAudit({
+      rate: config().auditRate,
+      // The tokens in the cache's Redis now (none while it is unusable: then only seen purges count).
+      tokens: async (tags) => cacheAvailability().forReads()?.tokens(tags),
+    });
     setCounterSources({
       audit: () => {
         const { audited, staleByQuery } = audit.snapshot();

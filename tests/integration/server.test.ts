@@ -2,7 +2,7 @@ import { mkdtempSync, symlinkSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RunningServer, redisServerAvailable, startServer } from "../support/server-process";
 
 /** A PATH that has node but no redis-server, to play a machine without Redis. */
@@ -77,9 +77,21 @@ describe("the HTTP server process", { timeout: 90_000 }, () => {
       expect(stillThere).toBe(false);
     },
   );
+});
+
+// One server for the two tests below: neither changes what the other checks (a sign-in, refused
+// writes), and a start is 10–20 s of this file on the busy machine.
+describe("the HTTP server process with its defaults", { timeout: 90_000 }, () => {
+  let server: RunningServer | undefined;
+  beforeAll(async () => {
+    server = await startServer({});
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+  });
 
   it("answers liveness and refuses cross-site writes", async () => {
-    server = await startServer({});
+    if (!server) throw new Error("no server");
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
     const crossSite = await fetch(`${server.url}/login`, {
       method: "POST",
@@ -99,7 +111,7 @@ describe("the HTTP server process", { timeout: 90_000 }, () => {
   });
 
   it("bounds every body before the app reads it, answers 4xx for what is not a form, and never redirects off-site", async () => {
-    server = await startServer({});
+    if (!server) throw new Error("no server");
     const form = { "Content-Type": "application/x-www-form-urlencoded" };
     // A 100 MB body announced: refused at once, the connection closed without reading it.
     const huge = await new Promise<{ status: number; connection?: string }>((resolve, reject) => {

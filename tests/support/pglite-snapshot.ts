@@ -17,10 +17,12 @@ import * as schema from "~/db/schema";
  * test file once per mutant, so this is most of its time. The migrations still run (a no-op on a
  * current snapshot), so a stale snapshot cannot go unnoticed.
  */
-export async function openSnapshotPglite(): Promise<DatabaseHandle> {
+export async function openSnapshotPglite(dataDir?: string): Promise<DatabaseHandle> {
   const file = snapshotFile();
   const snapshot = existsSync(file) ? readFileSync(file) : undefined;
-  const client = snapshot ? new PGlite({ loadDataDir: new Blob([snapshot]) }) : new PGlite();
+  // In `dataDir` when given (a server's DATA_DIR/pglite, tests/support/server-process.ts), else in memory.
+  const options = snapshot ? { loadDataDir: new Blob([snapshot]) } : {};
+  const client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
   const db = drizzle({ client, schema }) as unknown as Database;
   await migrate(db as never, { migrationsFolder });
   if (!snapshot) {
@@ -32,7 +34,7 @@ export async function openSnapshotPglite(): Promise<DatabaseHandle> {
   return {
     db,
     kind: "pglite",
-    location: "memory",
+    location: dataDir ?? "memory",
     ping: async () => void (await db.execute(sql`select 1`)),
     close: () => client.close(),
   };

@@ -1,6 +1,6 @@
 import { loadCacheNamespace } from "~/cache/namespace.server";
 import { disconnectCacheRedis } from "~/cache/redis.server";
-import { type DatabaseHandle, openDatabase, setDatabase } from "~/db/connection.server";
+import { type DatabaseHandle, setDatabase } from "~/db/connection.server";
 import { seedDemo } from "~/db/seed.server";
 import type { SignedIn } from "~/models/actor";
 import { addChapter } from "~/models/chapters.server";
@@ -9,10 +9,11 @@ import { createStory, updateStory } from "~/models/stories.server";
 import { authenticate } from "~/models/users.server";
 import { closeWarmQueue, openWarmQueue, warmQueue } from "~/warming/queue.server";
 import { enableCache, waitFor } from "./cache";
+import { openSnapshotPglite } from "./pglite-snapshot";
 
 /**
  * One integration-test app, wired as the composition root wires a process: a database (an
- * in-memory PGlite unless `database` opens another), the demo seed, the cache on the test Redis
+ * in-memory PGlite, migrated from a snapshot, unless `database` opens another), the demo seed, the cache on the test Redis
  * with warming and monitoring observing it, optionally the warming queue and a published story.
  *
  *   let app: TestApp;
@@ -43,7 +44,8 @@ export interface TestApp {
 }
 
 export async function testApp({
-  database = () => openDatabase({ memory: true }),
+  // In memory, from the migrated snapshot (pglite-snapshot.ts): no initdb for each file.
+  database = () => openSnapshotPglite(),
   seed = true,
   redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
   queue = false,

@@ -111,6 +111,56 @@ describe("FreshnessAudit", () => {
     expect(audit.snapshot()).toMatchObject({ audited: 2, stale: 1, inconclusive: 1 });
   });
 
+  it("calls a difference inconclusive when a tag's token changed since the hit: a purge by another instance", async () => {
+    const database = fakeQuery("audit-test.remote");
+    const events = new CacheEvents();
+    // The cache's Redis as this process sees it: another instance's purge replaces the token, and
+    // this process's event bus never hears of it.
+    const redisTokens = new Map([["thing:1", "t1"]]);
+    const audit = new FreshnessAudit({
+      rate: 1,
+      graceMs: 5,
+      tokens: async (tags) => tags.map((tag) => redisTokens.get(tag) ?? null),
+    });
+    audit.observe(events);
+    database.value = { title: "new", at: new Date(0) };
+    served(events, "audit-test.remote", { title: "old", at: new Date(0) });
+    redisTokens.set("thing:1", "t2"); // the other instance's write and purge, after the hit was served
+    await audit.idle();
+    expect(audit.snapshot()).toMatchObject({ audited: 1, stale: 0, inconclusive: 1 });
+    // A purge that deleted the token (none yet since) counts the same.
+    served(events, "audit-test.remote", { title: "old", at: new Date(0) });
+    redisTokens.delete("thing:1");
+    await audit.idle();
+    expect(audit.snapshot()).toMatchObject({ audited: 2, stale: 0, inconclusive: 2 });
+    // Tokens unchanged since the hit: nothing explains the difference, a stale hit.
+    redisTokens.set("thing:1", "t3");
+    served(events, "audit-test.remote", { title: "old", at: new Date(0) });
+    await audit.idle();
+    expect(audit.snapshot()).toMatchObject({ audited: 3, stale: 1, inconclusive: 2 });
+  });
+
+  it("re-loads the hits of one query sampled together (a page's pieces) in one loadMany", async () => {
+    fakeQuery("audit-test.many");
+    const query = queryRegistry.get("audit-test.many") as Query<z.ZodType, z.ZodType>;
+    const calls: unknown[][] = [];
+    query.spec.loadMany = async (args) => {
+      calls.push([...args]);
+      return args.map((a) => ({ title: `t${(a as { id: number }).id}`, at: new Date(0) }));
+    };
+    const events = new CacheEvents();
+    const audit = new FreshnessAudit({ rate: 1, graceMs: 0 });
+    audit.observe(events);
+    for (const id of [1, 2, 3]) {
+      const value = { title: id === 2 ? "stale" : `t${id}`, at: new Date(0) };
+      events.emit("served", { query: "audit-test.many", status: "hit", ms: 1, args: { id }, value, batch: 3 });
+    }
+    await audit.idle();
+    expect(calls).toEqual([[{ id: 1 }, { id: 2 }, { id: 3 }]]);
+    expect(audit.snapshot()).toMatchObject({ audited: 3, fresh: 2, stale: 1 });
+    expect(audit.snapshot().recent[0]).toMatchObject({ args: { id: 2 }, served: "stale", current: "t2" });
+  });
+
   it("drops hits of queries this build does not know, and audits beyond its bound", async () => {
     fakeQuery("audit-test.d");
     const events = new CacheEvents();
