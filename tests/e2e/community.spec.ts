@@ -277,7 +277,8 @@ test.describe("signed-in members", () => {
     await expect(page.getByTestId("reply")).toHaveCount(2);
     await expect(page.getByTestId("reply").nth(0)).toContainText(first);
     await expect(page.getByTestId("reply").nth(1)).toContainText(second);
-    expect((await answered).ok()).toBe(true);
+    // A fetcher's answer (200), or without JavaScript the redirect after the form post.
+    expect((await answered).status()).toBeLessThan(400);
 
     await gotoFeedWith(page, title);
     await expect(feedItem(page, title).getByTestId("reply-count")).toHaveText("2 replies");
