@@ -76,7 +76,7 @@ const Environment = z
       .optional(),
     SESSION_SECRET: z.string().optional(),
     CACHE_MODE: z.enum(["on", "off"]).default("on"),
-    CACHE_L1_MB: z.coerce.number().int().min(0).max(4096).default(0),
+    CACHE_L1_MB: z.coerce.number().int().min(0).max(4096).default(64),
     RESPONSE_CACHE: z.enum(["on", "off"]).default("on"),
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     SEED_DEMO: z.enum(["0", "1", "true", "false"]).optional(),
