@@ -51,6 +51,15 @@ export const bugs: Bug[] = [
     tests: ["tests/integration/cache-race.property.test.ts"],
   },
   {
+    name: "batch-l1-no-check",
+    what: "a batch serves its L1 items without comparing their tokens with the current ones",
+    file: "app/cache/query-cache.server.ts",
+    find: 'if (entry && tokens.every((token) => token !== null) && tokens.join(",") === entry.tokens) {',
+    replace: "if (entry) {",
+    tests: ["tests/integration/cache-race.property.test.ts"],
+    only: "holds with an in-process L1",
+  },
+  {
     name: "response-tokens-at-store",
     what: "the response cache stores a response under the tokens current when its body is complete, not those its reads saw",
     file: "app/http/response-cache.server.ts",

@@ -67,6 +67,12 @@ interface ManyItem<A> {
   tags: string[];
 }
 
+/** A value the L1 served, with the tokens it was checked against. */
+interface Near {
+  value: unknown;
+  validity: Validity;
+}
+
 /** One fill: what to load, where to store it, and the tokens captured before the load. */
 interface Fill<A, V> {
   spec: QuerySpec<A, V>;
@@ -226,7 +232,8 @@ export class QueryCache {
    * order of `argsList`. The read log gets one record for the batch (its worst status).
    *
    * No cross-instance lock here: a batch is one small query, and two instances loading the same
-   * entity at once are correct (compare-and-set) and cheap. Not through the L1 either (yet).
+   * entity at once are correct (compare-and-set) and cheap. Items the L1 holds are served from it
+   * once one MGET of their tags' current tokens matches, as a single read's are.
    */
   async readMany<A, V>(
     spec: QuerySpec<A, V>,
@@ -285,11 +292,30 @@ export class QueryCache {
     if (!store) return bypass(0);
 
     const lookupStarted = performance.now();
-    let lookups: Lookup[];
+    const lookupAll = async (some: readonly ManyItem<A>[]): Promise<Lookup[]> => {
+      if (some.length === 0) return [];
+      return store.lookupMany
+        ? await store.lookupMany(some)
+        : await Promise.all(some.map((item) => store.lookup(item.key, item.tags)));
+    };
+    // The L1's items have only their tokens read, in parallel with the others' lookup (one round
+    // trip either way); an L1 item whose tokens moved is looked up after, like the rest.
+    const near: (Near | undefined)[] = new Array(items.length);
+    const lookups: (Lookup | undefined)[] = new Array(items.length);
     try {
-      lookups = store.lookupMany
-        ? await store.lookupMany(items)
-        : await Promise.all(items.map((item) => store.lookup(item.key, item.tags)));
+      const inL1 = options.forceFresh ? [] : this.l1Candidates(items, options.refreshAheadMs ?? 0);
+      const rest = items.flatMap((item, i) => (inL1.includes(i) ? [] : [{ item, i }]));
+      const [checked, found] = await Promise.all([
+        this.checkNear(store, inL1, items),
+        lookupAll(rest.map(({ item }) => item)),
+      ]);
+      for (const [n, { i }] of rest.entries()) lookups[i] = found[n];
+      const moved = inL1.filter((i, n) => {
+        near[i] = checked[n];
+        return !checked[n];
+      });
+      const again = await lookupAll(moved.map((i) => items[i] as ManyItem<A>));
+      for (const [n, i] of moved.entries()) lookups[i] = again[n];
       this.options.reportRedis?.(true);
     } catch (error) {
       this.redisFailed(spec.name, error, "lookup");
@@ -299,11 +325,29 @@ export class QueryCache {
 
     const misses: { i: number; item: ManyItem<A>; tokens: string[] }[] = [];
     for (const [i, item] of items.entries()) {
+      const fromL1 = near[i];
+      if (fromL1) {
+        this.events.emit("l1Hit", { query: spec.name });
+        results[i] = {
+          value: fromL1.value as V,
+          status: "hit",
+          tags: item.tags,
+          cacheMs,
+          dbMs: 0,
+          validity: fromL1.validity,
+        };
+        continue;
+      }
       const lookup = lookups[i] as Lookup;
       const entry = lookup.payload === null || options.forceFresh ? null : this.decode(spec, lookup.payload);
       // As in `read`: with refreshAheadMs, an entry about to go stale is loaded now, not served stale.
       if (entry && Date.now() < entry.freshUntil - (options.refreshAheadMs ?? 0)) {
         const validity = { tokens: lookup.tokens, freshUntil: entry.freshUntil };
+        this.options.l1?.set(
+          item.key,
+          { ...entry, tokens: lookup.tokens.join(",") },
+          (lookup.payload as string).length,
+        );
         results[i] = { value: entry.value, status: "hit", tags: item.tags, cacheMs, dbMs: 0, validity };
       } else if (entry && options.refreshAheadMs === undefined) {
         void this.fill({ spec, ...item, context, store, tokens: lookup.tokens, background: true }).catch((error) => {
@@ -389,7 +433,7 @@ export class QueryCache {
     key: string,
     tags: readonly string[],
     refreshAheadMs: number,
-  ): Promise<{ value: unknown; validity: Validity } | undefined> {
+  ): Promise<Near | undefined> {
     const l1 = this.options.l1;
     const near = l1?.get(key);
     if (!l1 || !near || !store.tokens || Date.now() >= near.freshUntil - refreshAheadMs) return undefined;
@@ -400,6 +444,44 @@ export class QueryCache {
     }
     l1.delete(key); // a tag was purged (or its token evicted) since: the Redis path decides
     return undefined;
+  }
+
+  /** The items of a batch the L1 holds, fresh enough: their indexes. */
+  private l1Candidates(items: readonly { key: string }[], refreshAheadMs: number): number[] {
+    const l1 = this.options.l1;
+    if (!l1) return [];
+    const now = Date.now();
+    return items.flatMap((item, i) => {
+      const near = l1.get(item.key);
+      return near && now < near.freshUntil - refreshAheadMs ? [i] : [];
+    });
+  }
+
+  /**
+   * For the L1 items of a batch, one MGET of all their tags' current tokens: each item's value when
+   * its tokens are still the ones it was stored with, else undefined (and its L1 entry dropped), as
+   * `nearValue` does for one read. Throws when Redis does.
+   */
+  private async checkNear(
+    store: TagStore,
+    indexes: readonly number[],
+    items: readonly { key: string; tags: readonly string[] }[],
+  ): Promise<(Near | undefined)[]> {
+    const l1 = this.options.l1;
+    if (!l1 || indexes.length === 0 || !store.tokens) return indexes.map(() => undefined);
+    const tags = [...new Set(indexes.flatMap((i) => (items[i] as { tags: readonly string[] }).tags))];
+    const current = await store.tokens(tags);
+    const tokenOf = new Map(tags.map((tag, n) => [tag, current[n] ?? null]));
+    return indexes.map((i) => {
+      const item = items[i] as { key: string; tags: readonly string[] };
+      const entry = l1.get(item.key);
+      const tokens = item.tags.map((tag) => tokenOf.get(tag) ?? null);
+      if (entry && tokens.every((token) => token !== null) && tokens.join(",") === entry.tokens) {
+        return { value: entry.value, validity: { tokens: tokens as string[], freshUntil: entry.freshUntil } };
+      }
+      l1.delete(item.key);
+      return undefined;
+    });
   }
 
   private decode<V>(spec: QuerySpec<unknown, V>, payload: string): { value: V; freshUntil: number } | null {

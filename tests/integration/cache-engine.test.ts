@@ -163,10 +163,21 @@ describe("the read path (real Redis)", () => {
     expect(await redis.exists(entryKey({ n: 1 }))).toBe(1);
     // The lock is released as soon as the entry is stored.
     expect(await redis.exists(keys.lock(`${spec.name}:${stableKey({ n: 1 })}`))).toBe(0);
+    // Both valid under the one token the miss stored with (what a kept response is stored under).
+    const validity = { tokens: [expect.stringMatching(/^[\w-]+$/)], freshUntil: expect.any(Number) };
     expect(log.reads).toEqual([
-      { query: spec.name, status: "miss", tags: ["t:1"], cacheMs: first.cacheMs, dbMs: first.dbMs },
-      { query: spec.name, status: "hit", tags: ["t:1"], cacheMs: second.cacheMs, dbMs: 0 },
+      {
+        query: spec.name,
+        status: "miss",
+        tags: ["t:1"],
+        cacheMs: first.cacheMs,
+        dbMs: first.dbMs,
+        scope: "public",
+        validity,
+      },
+      { query: spec.name, status: "hit", tags: ["t:1"], cacheMs: second.cacheMs, dbMs: 0, scope: "public", validity },
     ]);
+    expect(log.reads[1]?.validity?.tokens).toEqual(log.reads[0]?.validity?.tokens);
     expect(metricsSnapshot().queries[spec.name]).toMatchObject({ hits: 1, misses: 1, loads: 1, rejectedFills: 0 });
     expect(counters().latency.count).toBe(2);
   });
@@ -256,7 +267,10 @@ describe("the read path (real Redis)", () => {
     expect(db.loads).toBe(2);
     expect(events.reports).toEqual([]);
     expect(events.reads).toEqual([]);
-    expect(log.reads).toEqual([{ query: spec.name, status: "bypass", tags: ["t:1"], cacheMs: 0, dbMs: read.dbMs }]);
+    // No validity: a response that showed it is never kept.
+    expect(log.reads).toEqual([
+      { query: spec.name, status: "bypass", tags: ["t:1"], cacheMs: 0, dbMs: read.dbMs, scope: "public" },
+    ]);
     expect(metricsSnapshot().queries[spec.name]).toMatchObject({ bypasses: 2, loads: 2, errors: 0 });
   });
 
@@ -700,6 +714,37 @@ describe("the in-process L1", () => {
     expect(await engine.read(spec, { n: 1 })).toMatchObject({ status: "hit", value: 1 });
     expect(calls).toEqual(["lookup", "tryLock", "store", "unlock", "tokens", "tokens"]);
     expect(db.loads).toBe(1);
+  });
+
+  it("serves a batch's items from memory after one MGET of their tokens, and looks up only the moved ones", async () => {
+    const calls: string[] = [];
+    const { spec, db, store } = setup();
+    spec.loadMany = async (args) => {
+      db.loads += 1;
+      return args.map(() => db.value);
+    };
+    const engine = new QueryCache({ store: () => faulty(store, {}, calls), l1: new L1Cache(1 << 20) });
+    const args = [1, 2, 3].map((n) => ({ n }));
+    expect((await engine.readMany(spec, args)).map((r) => r.status)).toEqual(["miss", "miss", "miss"]);
+    calls.length = 0;
+    const log = new ReadLog();
+    const again = await engine.readMany(spec, args, { log });
+    expect(again.map((r) => [r.status, r.value, r.dbMs])).toEqual(args.map(() => ["hit", 1, 0]));
+    expect(calls).toEqual(["tokens"]); // no entry fetched from Redis
+    expect(log.reads[0]?.validity?.tokens).toHaveLength(3);
+
+    db.value = 2;
+    await new TaggedStore(redis, store.namespace).purge(["t:2"]); // another instance's purge
+    calls.length = 0;
+    const after = await engine.readMany(spec, args);
+    expect(after.map((r) => [r.status, r.value])).toEqual([
+      ["hit", 1],
+      ["miss", 2],
+      ["hit", 1],
+    ]);
+    // The token check of all three, then the one whose token moved is looked up and loaded.
+    expect(calls.slice(0, 2)).toEqual(["tokens", "lookup"]);
+    expect(db.loads).toBe(2);
   });
 
   it("never serves a value whose tag was purged, by any process, or whose token was evicted", async () => {
