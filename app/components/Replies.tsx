@@ -1,4 +1,4 @@
-import { useFetcher } from "@remix-run/react";
+import { Link, useFetcher, useSearchParams } from "@remix-run/react";
 import { type ReactNode, useEffect, useRef } from "react";
 import { type ActionFailure, failureFor, failureMessages } from "~/client/optimistic/failure";
 import { useOverlay } from "~/client/optimistic/useOverlay";
@@ -103,14 +103,15 @@ function ReplyHead({ reply }: { reply: Reply }) {
 }
 
 /**
- * One's own reply, with Edit and Delete behind disclosures (no-JS forms posting `intent=edit-reply`
- * or `intent=delete-reply` with `replyId`). With JavaScript each runs through a fetcher: an edit
- * shows the new text at once, a delete hides the reply at once; a refusal puts it back and says why.
+ * One's own reply, with Edit (a link to `?edit-reply=<id>`, which opens the form in place) and
+ * Delete (a disclosure holding the confirming button): no-JS forms posting `intent=edit-reply` or
+ * `intent=delete-reply` with `replyId`. With JavaScript each runs through a fetcher: an edit shows
+ * the new text at once, a delete hides the reply at once; a refusal puts it back and says why.
  */
 function OwnReply({ reply, pageFailure }: { reply: Reply; pageFailure: ActionFailure | undefined }) {
   const edit = useFetcher({ key: `edit-reply-${reply.id}` });
   const remove = useFetcher({ key: `delete-reply-${reply.id}` });
-  const editBox = useRef<HTMLDetailsElement>(null);
+  const [params, setParams] = useSearchParams();
   const editFailure =
     edit.state === "idle"
       ? (failureFor(edit.data, "edit-reply", reply.id) ?? failureFor(pageFailure, "edit-reply", reply.id))
@@ -119,14 +120,15 @@ function OwnReply({ reply, pageFailure }: { reply: Reply; pageFailure: ActionFai
     remove.state === "idle"
       ? (failureFor(remove.data, "delete-reply", reply.id) ?? failureFor(pageFailure, "delete-reply", reply.id))
       : undefined;
+  const editing = params.get("edit-reply") === String(reply.id) || editFailure !== undefined;
   const pendingBody = String(edit.formData?.get("body") ?? "").trim();
-  const edited = edit.state === "idle" && isOk(edit.data);
+  const handled = useRef<unknown>(null);
   useEffect(() => {
-    if (!edited || !editBox.current?.open) return;
-    editBox.current.open = false;
-    editBox.current.querySelector("summary")?.focus();
+    if (edit.state !== "idle" || !isOk(edit.data) || handled.current === edit.data) return;
+    handled.current = edit.data;
+    setParams({}, { replace: true, preventScrollReset: true });
     announce("Reply saved.");
-  }, [edited]);
+  }, [edit.state, edit.data, setParams]);
   // Deleting: gone at once; the heading's count follows with the loader data.
   if (remove.formData || (remove.state === "idle" && isOk(remove.data))) {
     return (
@@ -135,37 +137,21 @@ function OwnReply({ reply, pageFailure }: { reply: Reply; pageFailure: ActionFai
       </p>
     );
   }
-  const fieldId = `reply-${reply.id}-body`;
   return (
     <div id={`reply-${reply.id}`} className="reply" data-testid="reply" data-own="true">
       <ReplyHead reply={reply} />
-      <Paragraphs text={pendingBody || reply.body} />
+      {editing ? (
+        <EditReplyForm fetcher={edit} reply={reply} failure={editFailure} />
+      ) : (
+        <Paragraphs text={pendingBody || reply.body} />
+      )}
       <FormErrors errors={failureMessages(removeFailure)} />
       <div className="row owner-tools">
-        <details ref={editBox} open={editFailure ? true : undefined}>
-          <summary className="button secondary">
+        {editing ? null : (
+          <Link to={`?edit-reply=${reply.id}`} className="button secondary" replace preventScrollReset>
             Edit<span className="visually-hidden"> your reply</span>
-          </summary>
-          <edit.Form method="post" className="stack" aria-label="Edit your reply">
-            <EnhancedMarker />
-            <input type="hidden" name="replyId" value={reply.id} />
-            <FormErrors errors={editFailure?.fieldErrors._form} />
-            <TextArea
-              label="Your reply"
-              id={fieldId}
-              name="body"
-              required
-              maxLength={5000}
-              defaultValue={editFailure?.values.body ?? reply.body}
-              errors={editFailure?.fieldErrors.body}
-            />
-            <div>
-              <button type="submit" name="intent" value="edit-reply">
-                Save reply
-              </button>
-            </div>
-          </edit.Form>
-        </details>
+          </Link>
+        )}
         <details>
           <summary className="button danger">
             Delete<span className="visually-hidden"> your reply</span>
@@ -181,6 +167,48 @@ function OwnReply({ reply, pageFailure }: { reply: Reply; pageFailure: ActionFai
         </details>
       </div>
     </div>
+  );
+}
+
+function EditReplyForm({
+  fetcher,
+  reply,
+  failure,
+}: {
+  fetcher: ReturnType<typeof useFetcher>;
+  reply: Reply;
+  failure: ActionFailure | undefined;
+}) {
+  const fieldId = `reply-${reply.id}-body`;
+  useEffect(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body || !document.contains(active) || active.tagName === "A") {
+      document.getElementById(fieldId)?.focus();
+    }
+  }, [fieldId]);
+  return (
+    <fetcher.Form method="post" className="stack" aria-label="Edit your reply">
+      <EnhancedMarker />
+      <input type="hidden" name="replyId" value={reply.id} />
+      <FormErrors errors={failure?.fieldErrors._form} />
+      <TextArea
+        label="Your reply"
+        id={fieldId}
+        name="body"
+        required
+        maxLength={5000}
+        defaultValue={failure?.values.body ?? reply.body}
+        errors={failure?.fieldErrors.body}
+      />
+      <div className="actions">
+        <button type="submit" name="intent" value="edit-reply">
+          Save reply
+        </button>
+        <Link to="." replace preventScrollReset>
+          Cancel
+        </Link>
+      </div>
+    </fetcher.Form>
   );
 }
 

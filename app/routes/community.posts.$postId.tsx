@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { Form, Link, useActionData, useFetcher, useLoaderData, useLocation } from "@remix-run/react";
+import { Form, Link, useActionData, useFetcher, useLoaderData, useLocation, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { getActor } from "~/auth/actor.server";
 import { cachedClientLoader } from "~/client/cache/client-loader";
@@ -161,9 +161,10 @@ export default function PostPage() {
 const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 /**
- * Edit and delete for the post's author: each behind a disclosure (`<details>`), so both work
- * without JavaScript and neither acts on one click. Editing runs through a fetcher (the page shows
- * the new text at once); deleting is a plain post that leads to the feed with a notice.
+ * Edit and delete for the post's author, neither acting on one click and both working without
+ * JavaScript: Edit opens the form at `?edit=post` (a link), Delete is a disclosure (`<details>`)
+ * holding the confirming button. Editing runs through a fetcher (the page shows the new text at
+ * once, then the form closes); deleting is a plain post that leads to the feed with a notice.
  */
 function OwnPostTools({
   post,
@@ -173,50 +174,33 @@ function OwnPostTools({
   replyCount: number;
 }) {
   const edit = useFetcher({ key: `edit-post-${post.id}` });
+  const [params, setParams] = useSearchParams();
   const pageFailure = failureFor(useActionData<typeof action>(), "edit-post");
   const failure = edit.state === "idle" ? (failureFor(edit.data, "edit-post") ?? pageFailure) : undefined;
-  const saving = edit.state !== "idle";
-  const editBox = useRef<HTMLDetailsElement>(null);
-  const saved = edit.state === "idle" && isSaved(edit.data);
-  // Saved: the disclosure closes and focus goes back to its summary, with the change announced.
+  const editing = params.get("edit") === "post" || failure !== undefined;
+  const handled = useRef<unknown>(null);
+  // Saved: the form closes (the heading then has focus, showing the new title) and it is said.
   useEffect(() => {
-    if (!saved || !editBox.current?.open) return;
-    editBox.current.open = false;
-    editBox.current.querySelector("summary")?.focus();
+    if (edit.state !== "idle" || !isSaved(edit.data) || handled.current === edit.data) return;
+    handled.current = edit.data;
+    setParams({}, { replace: true, preventScrollReset: true });
     announce("Post saved.");
-  }, [saved]);
+  }, [edit.state, edit.data, setParams]);
   return (
     <div className="owner-tools row">
-      <details ref={editBox} open={failure ? true : undefined}>
-        <summary className="button secondary">Edit post</summary>
-        <edit.Form method="post" className="stack" aria-label="Edit post">
-          <EnhancedMarker />
-          <FormErrors errors={failure?.fieldErrors._form} />
-          <TextField
-            label="Title"
-            id="edit-post-title"
-            name="title"
-            required
-            maxLength={200}
-            defaultValue={failure?.values.title ?? post.title}
-            errors={failure?.fieldErrors.title}
-          />
-          <TextArea
-            label="Body"
-            id="edit-post-body"
-            name="body"
-            required
-            maxLength={10_000}
-            defaultValue={failure?.values.body ?? post.body}
-            errors={failure?.fieldErrors.body}
-          />
-          <div>
-            <button type="submit" name="intent" value="edit-post" aria-disabled={saving || undefined}>
-              {saving ? "Saving…" : "Save post"}
-            </button>
-          </div>
-        </edit.Form>
-      </details>
+      {editing ? (
+        <EditPostForm
+          fetcher={edit}
+          failure={failure}
+          post={post}
+          saving={edit.state !== "idle"}
+          cancel={`/community/posts/${post.id}`}
+        />
+      ) : (
+        <Link to="?edit=post" className="button secondary" replace preventScrollReset>
+          Edit post
+        </Link>
+      )}
       <details>
         <summary className="button danger">Delete post</summary>
         <Form method="post" className="card confirm" aria-label="Delete post">
@@ -231,5 +215,59 @@ function OwnPostTools({
         </Form>
       </details>
     </div>
+  );
+}
+
+function EditPostForm({
+  fetcher,
+  failure,
+  post,
+  saving,
+  cancel,
+}: {
+  fetcher: ReturnType<typeof useFetcher>;
+  failure: ReturnType<typeof failureFor>;
+  post: { title: string; body: string };
+  saving: boolean;
+  cancel: string;
+}) {
+  // Opened: the title field has focus (a failure focuses its first invalid field instead).
+  useEffect(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body || !document.contains(active) || active.tagName === "A") {
+      document.getElementById("edit-post-title")?.focus();
+    }
+  }, []);
+  return (
+    <fetcher.Form method="post" className="stack card" aria-label="Edit post">
+      <EnhancedMarker />
+      <FormErrors errors={failure?.fieldErrors._form} />
+      <TextField
+        label="Title"
+        id="edit-post-title"
+        name="title"
+        required
+        maxLength={200}
+        defaultValue={failure?.values.title ?? post.title}
+        errors={failure?.fieldErrors.title}
+      />
+      <TextArea
+        label="Body"
+        id="edit-post-body"
+        name="body"
+        required
+        maxLength={10_000}
+        defaultValue={failure?.values.body ?? post.body}
+        errors={failure?.fieldErrors.body}
+      />
+      <div className="actions">
+        <button type="submit" name="intent" value="edit-post" aria-disabled={saving || undefined}>
+          {saving ? "Saving…" : "Save post"}
+        </button>
+        <Link to={cancel} replace preventScrollReset>
+          Cancel
+        </Link>
+      </div>
+    </fetcher.Form>
   );
 }

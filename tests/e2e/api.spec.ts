@@ -482,8 +482,9 @@ test.describe("unknown API paths", () => {
       "/studio/api/stories/1",
       "/studio/api/stories/1/write/more",
       "/community/api/nothing",
-      "/community/api/posts/1",
       "/community/api/posts/1/unknown",
+      "/community/api/replies",
+      "/community/api/replies/1/more",
       "/community/api/posts/1/like/again",
     ];
     for (const path of paths) {
