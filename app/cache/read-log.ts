@@ -44,6 +44,12 @@ export class ReadLog {
    * role is checked; the engine awaits it only when set.
    */
   readThrough: boolean | Promise<boolean> = false;
+  /**
+   * Name each read's own tags in Server-Timing too (`q0-tags;desc="post:1 user:2"`), for the debug
+   * panel (app/http/load-context.server.ts sets it for a browser that has it open). The tags are
+   * already public in X-Cache-Tags; this only says which read each one came from.
+   */
+  tagDetail = false;
 
   add(record: ReadRecord): void {
     this.reads.push(record);
@@ -84,6 +90,7 @@ export class ReadLog {
       `cache;dur=${sum((r) => r.cacheMs).toFixed(2)}`,
       `db;dur=${sum((r) => r.dbMs).toFixed(2)}`,
       ...this.reads.map((r, i) => `q${i};desc="${r.query} ${r.status}";dur=${(r.cacheMs + r.dbMs).toFixed(2)}`),
+      ...(this.tagDetail ? this.reads.map((r, i) => `q${i}-tags;desc="${r.tags.join(" ")}"`) : []),
     ];
     return {
       "X-Cache": status.toUpperCase(),

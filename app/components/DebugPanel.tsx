@@ -4,12 +4,23 @@ import { normalizeUrl } from "~/client/cache/data-url";
 import { type PurgeSeen, purgeHistory } from "~/client/cache/purge-history";
 import { responseMetaOf } from "~/client/cache/response-meta";
 import { localCache } from "~/client/cache/runtime";
+import { dropAllPrefetched, type PrefetchSeen, prefetchHistory } from "~/client/prefetch/prefetch-store";
 
-/** One cached read of the page, as its response's Server-Timing told it (`q0;desc="query status"`). */
+/** The cookie that asks the server to name each read's tags (app/http/load-context.server.ts). */
+const DEBUG_COOKIE = "quill_debug=1";
+/** Set across the bypassing reload, so the panel opens again on the page it reloaded. */
+const REOPEN_KEY = "quill:debug-panel-reopen";
+
+/**
+ * One cached read of the page, as its response's Server-Timing told it (`q0;desc="query status"`,
+ * and `q0-tags;desc="tag tag"` when the panel's cookie asked for each read's tags).
+ */
 interface ReadSeen {
   query: string;
   status: string;
   ms: number;
+  /** Null when the response did not name them (sent before the panel's cookie was set). */
+  tags: string[] | null;
 }
 
 interface PageReads {
@@ -37,11 +48,21 @@ export function latestPageReads(): PageReads | null {
   const entry = withReads.at(-1);
   if (!entry) return null;
   const timing = entry.serverTiming ?? [];
+  const tagsOf = new Map(
+    timing.filter((t) => /^q\d+-tags$/.test(t.name)).map((t) => [t.name.slice(0, -5), t.description]),
+  );
   const reads = timing
     .filter((t) => /^q\d+$/.test(t.name))
     .map((t) => {
-      const [query = "", status = ""] = t.description.split(" ");
-      return { query, status, ms: t.duration };
+      // "query status"; a batch's query has a space of its own ("community.post ×20 hit").
+      const cut = t.description.lastIndexOf(" ");
+      const tags = tagsOf.get(t.name);
+      return {
+        query: t.description.slice(0, cut),
+        status: t.description.slice(cut + 1),
+        ms: t.duration,
+        tags: tags === undefined ? null : tags.split(" ").filter(Boolean),
+      };
     });
   const statuses = reads.map((r) => r.status);
   const worst = ORDER.find((s) => statuses.includes(s)) ?? "hit";
@@ -85,6 +106,9 @@ export function DebugPanel({ onClose, isAdmin }: { onClose: () => void; isAdmin:
   const [page, setPage] = useState<PageReads | null>(null);
   const [entries, setEntries] = useState(browserEntries);
   const [purges, setPurges] = useState<readonly PurgeSeen[]>(() => [...purgeHistory.list()]);
+  const [prefetches, setPrefetches] = useState<readonly PrefetchSeen[]>(() =>
+    prefetchHistory.list().map((p) => ({ ...p })),
+  );
   const [purgeAnswer, setPurgeAnswer] = useState<string | null>(null);
 
   // Through the API (and so through invalidate()): the fetch wrapper sees its X-Cache-Invalidate.
@@ -101,7 +125,19 @@ export function DebugPanel({ onClose, isAdmin }: { onClose: () => void; isAdmin:
     setPage(latestPageReads());
     setEntries(browserEntries());
     setPurges([...purgeHistory.list()]);
+    setPrefetches(prefetchHistory.list().map((p) => ({ ...p })));
   }, []);
+
+  // Both caches out of the way: the browser's (entries and prefetches) dropped here, the server's
+  // read through for this one document (`_cache=bypass`, honoured for admins: every read BYPASS).
+  const reloadBypassing = () => {
+    localCache()?.clear();
+    dropAllPrefetched();
+    sessionStorage.setItem(REOPEN_KEY, "1");
+    const url = new URL(window.location.href);
+    url.searchParams.set("_cache", "bypass");
+    window.location.assign(url.toString());
+  };
 
   // Again after each navigation (its data response lands a moment later) and each purge.
   const navigationKey = location.key;
@@ -112,6 +148,7 @@ export function DebugPanel({ onClose, isAdmin }: { onClose: () => void; isAdmin:
     return () => clearTimeout(timer);
   }, [refresh, navigationKey]);
   useEffect(() => purgeHistory.subscribe(refresh), [refresh]);
+  useEffect(() => prefetchHistory.subscribe(refresh), [refresh]);
 
   useEffect(() => {
     dialog.current?.focus();
@@ -151,6 +188,7 @@ export function DebugPanel({ onClose, isAdmin }: { onClose: () => void; isAdmin:
                 <th>Query</th>
                 <th>Status</th>
                 <th>ms</th>
+                <th>Tags</th>
               </tr>
             </thead>
             <tbody>
@@ -159,12 +197,13 @@ export function DebugPanel({ onClose, isAdmin }: { onClose: () => void; isAdmin:
                   <td>{read.query}</td>
                   <td data-status={read.status}>{read.status.toUpperCase()}</td>
                   <td>{read.ms.toFixed(2)}</td>
+                  <td data-testid="debug-read-tags">{read.tags === null ? "(reload to see)" : read.tags.join(" ")}</td>
                 </tr>
               ))}
             </tbody>
             <tfoot>
               <tr>
-                <td colSpan={3}>
+                <td colSpan={4}>
                   cache {page.cacheMs.toFixed(2)} ms, database {page.dbMs.toFixed(2)} ms
                   {page.tags.length > 0 ? `; tags ${page.tags.join(" ")}` : ""}
                 </td>
@@ -175,6 +214,11 @@ export function DebugPanel({ onClose, isAdmin }: { onClose: () => void; isAdmin:
           <p>No cached read on this page.</p>
         )}
         <p>
+          {isAdmin ? (
+            <button type="button" onClick={reloadBypassing}>
+              Reload bypassing both caches
+            </button>
+          ) : null}{" "}
           {isAdmin && page && page.tags.length > 0 ? (
             <button type="button" onClick={() => void purgePageTags(page.tags)}>
               Purge this page's tags
@@ -211,6 +255,18 @@ export function DebugPanel({ onClose, isAdmin }: { onClose: () => void; isAdmin:
           Reload without the browser cache
         </button>
       </section>
+      <section aria-label="Prefetches">
+        <h3>Prefetches in this tab ({prefetches.length})</h3>
+        <ol data-testid="debug-prefetches">
+          {prefetches.map((prefetch) => (
+            <li key={`${prefetch.at}-${prefetch.url}`} data-state={prefetch.state}>
+              <time dateTime={new Date(prefetch.at).toISOString()}>{new Date(prefetch.at).toLocaleTimeString()}</time>{" "}
+              <code>{prefetch.url}</code> {prefetch.state}
+              {prefetch.tags && prefetch.tags.length > 0 ? ` — ${prefetch.tags.join(" ")}` : ""}
+            </li>
+          ))}
+        </ol>
+      </section>
       <section aria-label="Recent purges">
         <h3>Recent purges in this tab</h3>
         <ol data-testid="debug-purges">
@@ -235,6 +291,16 @@ export function OperatorKeys({ isAdmin }: { isAdmin: boolean }) {
   const navigate = useNavigate();
   const canDebug = isAdmin || import.meta.env.DEV;
   const close = useCallback(() => setOpen(false), []);
+  useEffect(() => {
+    if (!canDebug) return;
+    // This browser's responses name each read's tags from now on; the panel reopens after its reload.
+    // biome-ignore lint/suspicious/noDocumentCookie: a plain flag cookie, no Cookie Store API in every browser
+    document.cookie = `${DEBUG_COOKIE}; path=/; SameSite=Lax`;
+    if (sessionStorage.getItem(REOPEN_KEY)) {
+      sessionStorage.removeItem(REOPEN_KEY);
+      setOpen(true);
+    }
+  }, [canDebug]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (!event.ctrlKey || !event.shiftKey || event.altKey || event.metaKey) return;

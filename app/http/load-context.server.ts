@@ -19,6 +19,13 @@ declare module "@remix-run/node" {
 export const READ_THROUGH_HEADER = "x-cache-bypass";
 export const READ_THROUGH_PARAM = "_cache";
 
+/**
+ * Set by the debug panel's keys (components/DebugPanel.tsx) in a browser where it may open: that
+ * browser's responses name each read's tags in Server-Timing (they are in X-Cache-Tags anyway).
+ */
+export const DEBUG_COOKIE = "quill_debug";
+const DEBUG_COOKIE_SET = /(?:^|;\s*)quill_debug=1(?:;|$)/;
+
 /** What createLoadContext looks at: Express's request (path-only `url`) or a Fetch one. */
 export interface ContextRequest {
   url: string;
@@ -46,6 +53,8 @@ export function asksToReadThrough(request: ContextRequest): boolean {
  */
 export function createLoadContext(clientAddress: string, request?: ContextRequest): AppLoadContext {
   const reads = new ReadLog();
+  // The debug panel's browser (DEBUG_COOKIE): each read's tags in Server-Timing.
+  reads.tagDetail = request !== undefined && DEBUG_COOKIE_SET.test(headerOf(request, "cookie") ?? "");
   if (request && asksToReadThrough(request)) {
     reads.readThrough = actorOfCookie(headerOf(request, "cookie")).then(
       (actor) => actor?.role === "admin",

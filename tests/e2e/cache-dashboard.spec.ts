@@ -75,6 +75,49 @@ test.describe("debug panel and dashboard (JavaScript)", () => {
     await context.close();
   });
 
+  test("the panel names each read's tags, lists this tab's prefetches, and reloads bypassing both caches: every read BYPASS", async ({
+    browser,
+    baseURL,
+    adminSession,
+    aliceRequest,
+  }) => {
+    const { context, page } = await pageAs(browser, adminSession, baseURL, true);
+    const title = unique("Prefetched for the panel");
+    const postId = await newPost(aliceRequest, title);
+    await page.goto("/community");
+    // Hydrated, the panel's keys set the cookie that asks for each read's tags.
+    await expect
+      .poll(async () => (await context.cookies()).some((c) => c.name === "quill_debug" && c.value === "1"))
+      .toBe(true);
+    const prefetched = page.waitForRequest((r) => r.url().includes(`/community/posts/${postId}.data`));
+    await page.getByRole("link", { name: title, exact: true }).hover();
+    await prefetched;
+
+    await page.keyboard.press("Control+Shift+D");
+    const prefetches = page.getByTestId("debug-prefetches");
+    await expect(prefetches).toContainText(`/community/posts/${postId}.data`);
+    await expect(prefetches.locator("li").first()).toHaveAttribute("data-state", /loading|ready/);
+
+    // Both caches out of the way: a document read through (admin), every read loaded: BYPASS.
+    const reloaded = page.waitForResponse(
+      (r) => r.request().resourceType() === "document" && r.url().includes("_cache=bypass"),
+    );
+    await page.getByRole("button", { name: "Reload bypassing both caches" }).click();
+    expect((await reloaded).headers()["x-cache"]).toBe("BYPASS");
+    await expect(page.getByRole("dialog", { name: "Cache debug" })).toBeVisible(); // reopened
+    await expect(page.getByTestId("debug-xcache")).toContainText("X-Cache BYPASS");
+    const reads = await panelReads(page);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.map(([, status]) => status)).toEqual(reads.map(() => "BYPASS"));
+    // Each read's own tags (the cookie was sent with this document): the feed's list names its tag.
+    const tags = await page.getByTestId("debug-read-tags").allTextContents();
+    expect(tags.join(" ")).toContain("community:feed");
+    expect(tags.some((t) => t.includes("reload to see"))).toBe(false);
+    // The prefetch made before the reload belonged to the page the reload left: this tab's list starts over.
+    await expect(prefetches).not.toContainText(`/community/posts/${postId}.data`);
+    await context.close();
+  });
+
   test("Ctrl+Shift+M opens the dashboard; its charts draw; the JSON and CSV exports download and parse", async ({
     browser,
     baseURL,
