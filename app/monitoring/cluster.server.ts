@@ -36,6 +36,8 @@ export interface SeriesPoint {
   warmFailed: number;
   latency: Buckets;
   warmDelay: Buckets;
+  /** The warming queue's depth at the step's end (a gauge); merged as the largest any instance saw. */
+  queueDepth?: number;
 }
 
 const keys = (namespace: string) => ({
@@ -67,6 +69,7 @@ export function pointBetween(t: number, later: Figures, earlier: Figures): Serie
     warmFailed: delta(later.warm.failed, earlier.warm.failed),
     latency: difference(later.latency, earlier.latency),
     warmDelay: difference(later.warmDelay, earlier.warmDelay),
+    queueDepth: later.queueDepth,
   };
 }
 
@@ -236,6 +239,8 @@ export function mergeSeries(all: readonly SeriesPoint[][]): SeriesPoint[] {
       into.warmFailed += p.warmFailed;
       addInto(into.latency, p.latency);
       addInto(into.warmDelay, p.warmDelay);
+      // Every instance sees the one queue: the cluster's depth is what any saw, not their sum.
+      if (p.queueDepth !== undefined) into.queueDepth = Math.max(into.queueDepth ?? 0, p.queueDepth);
     }
   }
   return [...byStep.values()].sort((a, b) => a.t - b.t);
@@ -338,6 +343,7 @@ export async function clusterView(redis: Redis, namespace: string) {
       warmDone: p.warmDone,
       warmFailed: p.warmFailed,
       warmDelay: percentilesOf(p.warmDelay),
+      queueDepth: p.queueDepth ?? null,
     })),
   };
 }

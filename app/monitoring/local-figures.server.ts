@@ -4,7 +4,7 @@ import { metricsSnapshot } from "./cache-metrics.server";
 import { freshnessAudit } from "./freshness-audit.server";
 import { type Buckets, emptyBuckets } from "./histogram-buckets";
 import { LATENCY_BUCKETS, prometheus, WARM_DELAY_BUCKETS } from "./prometheus.server";
-import { warmMetricsSnapshot } from "./warm-metrics.server";
+import { queueDepth, warmMetricsSnapshot } from "./warm-metrics.server";
 
 /**
  * One process's figures as it publishes them to the cluster (cluster.server.ts): counters since
@@ -37,6 +37,8 @@ export interface Figures {
   latency: Buckets;
   purgeDuration: Buckets;
   warmDelay: Buckets;
+  /** The warming queue's depth now (a gauge, not a count since start); absent without a queue. */
+  queueDepth?: number;
 }
 
 export interface InstanceFigures extends Figures {
@@ -135,6 +137,7 @@ export async function localFigures(): Promise<Figures> {
     retried: warm.retried,
     unavailable: warm.unavailable,
   };
+  figures.queueDepth = await queueDepth();
   return figures;
 }
 

@@ -27,6 +27,21 @@ export interface WarmCounters {
 
 const holder = remember("monitoring.warming", (): { __warmCounters?: WarmCounters; __warmSince?: number } => ({}));
 
+let queueDepthSource: (() => Promise<number | undefined>) | undefined;
+
+/**
+ * Where this process reads the warming queue's depth (jobs waiting, delayed or running), for the
+ * cluster series and the dashboard's chart: the warming layer sets it when it opens the queue.
+ */
+export function setQueueDepthSource(source: (() => Promise<number | undefined>) | undefined): void {
+  queueDepthSource = source;
+}
+
+/** The queue's depth now, or undefined when this process has no queue or its Redis is away. */
+export async function queueDepth(): Promise<number | undefined> {
+  return queueDepthSource?.().catch(() => undefined);
+}
+
 export function warmCounters(): WarmCounters {
   holder.__warmCounters ??= {
     queued: 0,

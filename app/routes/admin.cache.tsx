@@ -134,6 +134,15 @@ export default function CacheDashboard() {
           },
         ],
       },
+      {
+        id: "queue-depth",
+        title: "Warming queue depth",
+        unit: "jobs",
+        x,
+        series: [
+          { label: "jobs waiting or running", color: color[3] as string, values: series.map((p) => p.queueDepth) },
+        ],
+      },
     ];
   }, [cluster]);
 

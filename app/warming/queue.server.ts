@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { failFastOptions, redactUrl } from "~/cache/redis.server";
 import { logger } from "~/lib/logger.server";
 import { withTimeout } from "~/lib/with-timeout";
-import { warmCounters } from "~/monitoring/warm-metrics.server";
+import { setQueueDepthSource, warmCounters } from "~/monitoring/warm-metrics.server";
 import { resolveRead, WARM_JOB, type WarmJobData, warmQueueName } from "./job";
 import { encodeRead, type ReadRef, recentReads } from "./recent-reads.server";
 
@@ -61,6 +61,12 @@ export function openWarmQueue(url: string, namespace: string): Queue {
   const queue = new Queue(warmQueueName(namespace), { connection, defaultJobOptions: WARM_JOB_OPTIONS });
   queue.on("error", (error) => logger.debug({ err: error }, "warming queue"));
   holder.__warmQueue = { queue, connection, namespace, url };
+  // The dashboard's queue-depth chart (docs/operations.md): jobs not yet done, while Redis answers.
+  setQueueDepthSource(async () => {
+    if (connection.status !== "ready") return undefined;
+    const counts = await withTimeout(queue.getJobCounts("waiting", "delayed", "active", "prioritized"), 1000);
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  });
   return queue;
 }
 

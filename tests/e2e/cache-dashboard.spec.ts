@@ -139,7 +139,8 @@ test.describe("debug panel and dashboard (JavaScript)", () => {
     await page.keyboard.press("Control+Shift+M");
     await expect(page).toHaveURL(/\/admin\/cache$/);
     await expect(page.getByRole("heading", { name: "Cache dashboard" })).toBeVisible();
-    await expect(page.locator("[data-chart] canvas")).toHaveCount(5);
+    await expect(page.locator("[data-chart] canvas")).toHaveCount(6);
+    await expect(page.locator('[data-chart="queue-depth"]')).toHaveAttribute("aria-label", "Warming queue depth");
     // The hit-rate line is drawn in its colour (#2563eb), not just the axes.
     const linePixels = () =>
       page.locator('[data-chart="hit-rate"] canvas').evaluate((canvas: HTMLCanvasElement) => {
