@@ -7,7 +7,7 @@ import {
   sceneDraftKey,
   writeDraft,
 } from "~/client/drafts/draft-store";
-import { saveScene } from "~/client/drafts/save-scene";
+import { failureMessage, saveScene } from "~/client/drafts/save-scene";
 import { countWords } from "~/lib/word-count";
 
 /** A Storage-like object over a Map; `quota` makes every write throw as a full storage does. */
@@ -109,5 +109,27 @@ describe("saving a scene", () => {
         throw new TypeError("Failed to fetch");
       }),
     ).toEqual({ kind: "offline" });
+  });
+
+  it("takes a 409 whose current copy holds exactly the text sent as saved, not a conflict (issue 14)", async () => {
+    // The save sent as the page closed landed after the reload read the scene: same text, newer version.
+    const landed = { id: 1, ...text, updatedAt: "2026-01-04T00:00:00.000Z", wordCount: 2 };
+    const save = (fetch: () => Promise<Response>) =>
+      saveScene(1, text, "2026-01-01T00:00:00.000Z", { fetch: fetch as typeof globalThis.fetch });
+    expect(await save(answer(409, { error: "changed", scene: landed }))).toEqual({ kind: "saved", scene: landed });
+    const other = { ...landed, content: `${text.content}, and more` };
+    expect(await save(answer(409, { error: "changed", scene: other }))).toEqual({ kind: "conflict", current: other });
+  });
+
+  it("says what a refusal means in plain words, never the server's raw message", () => {
+    expect(failureMessage(500, { error: "Internal error" })).toBe(
+      "The server could not save it (error 500). Your text is kept on this device; trying again in a few seconds.",
+    );
+    expect(failureMessage(503, null)).toContain("error 503");
+    expect(failureMessage(429, null)).toContain("Too many saves");
+    expect(failureMessage(404, null)).toContain("no longer exists");
+    expect(failureMessage(400, { error: "Send at least one field to change" })).toBe(
+      "Send at least one field to change",
+    );
   });
 });
