@@ -216,15 +216,16 @@ export function startWorkers(): Workers {
 }
 
 /**
- * Remix's handler with anonymous GETs answered from the response cache (docs/caching.md#the-response-cache),
- * or as it is with RESPONSE_CACHE=off or CACHE_MODE=off. `build`: the one being served (its version
- * keys the responses; its route ids bound the `.data` URLs kept).
+ * Remix's handler, keeping the anonymous GETs it renders, and the response cache's `answer` to ask
+ * first (docs/caching.md#the-response-cache); Remix's handler alone with RESPONSE_CACHE=off or
+ * CACHE_MODE=off. `build`: the one being served (its version keys the responses; its route ids
+ * bound the `.data` URLs kept).
  */
 export function cacheResponses(
   handler: RequestHandler,
   build: { assets: { version: string }; routes: Record<string, unknown> },
-): RequestHandler {
-  if (!config().responseCache) return handler;
+): { handler: RequestHandler; answer?: ResponseCache["answer"] } {
+  if (!config().responseCache) return { handler };
   const cache = new ResponseCache({
     store: () => cacheAvailability().forReads(),
     version: build.assets.version,
@@ -234,7 +235,7 @@ export function cacheResponses(
       if (error) logger.warn({ err: error }, "response cache: redis");
     },
   });
-  return cache.wrap(handler);
+  return { handler: cache.keeping(handler), answer: (request) => cache.answer(request) };
 }
 
 /**

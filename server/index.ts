@@ -158,10 +158,15 @@ if (devServer) {
 // Built apps answer anonymous GETs from the response cache when they can (docs/caching.md); the
 // dev server renders every request from source.
 const remix = createRequestHandler(devServer ? loadBuild : initialBuild, cfg.env);
+const { handler, answer } = devServer
+  ? { handler: remix, answer: undefined }
+  : appEntry.cacheResponses(remix, initialBuild);
 app.all(
   "*",
-  expressHandler(devServer ? remix : appEntry.cacheResponses(remix, initialBuild), (req) =>
-    appEntry.createLoadContext(req.ip ?? req.socket.remoteAddress ?? "unknown", req),
+  expressHandler(
+    handler,
+    (req) => appEntry.createLoadContext(req.ip ?? req.socket.remoteAddress ?? "unknown", req),
+    answer,
   ),
 );
 

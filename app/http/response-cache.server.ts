@@ -19,6 +19,26 @@ import { contentSecurityPolicy, newNonce } from "./security-headers.server";
 /** What a request through the app is: Remix's handler, wrapped. */
 export type RequestHandler = (request: Request, context: AppLoadContext) => Promise<Response>;
 
+/**
+ * What the cache needs of a request to answer it: the HTTP server passes these straight from its
+ * own request object, so a hit costs no fetch `Request` (and its headers copy) at all.
+ */
+export interface CacheableRequest {
+  method: string;
+  /** Absolute: the origin is part of the key. */
+  url: string;
+  cookie: string | null;
+  ifNoneMatch: string | null;
+}
+
+/** A kept response as it goes out: written by the HTTP server as is, without a stream. */
+export interface Replay {
+  status: number;
+  headers: [string, string][];
+  /** Null for a 304. */
+  body: string | null;
+}
+
 /** The part of the tagged store the response cache uses (tagged-store.server.ts). */
 export interface ResponseStore {
   rawEntry(key: string): Promise<string | null>;
@@ -89,21 +109,41 @@ export class ResponseCache {
     this.maxBytes = options.maxBytes ?? 2 * 1024 * 1024;
   }
 
-  /** `handler`, with anonymous GETs served from and kept in the response cache. */
-  wrap(handler: RequestHandler): RequestHandler {
+  /**
+   * The kept response for this request, when it may be answered from the cache and every tag token
+   * the response was stored under is still current; else undefined (render it, through `keeping`).
+   */
+  async answer(request: CacheableRequest): Promise<Replay | undefined> {
+    const key = this.keyOf(request);
+    const store = key ? this.options.store() : undefined;
+    if (!key || !store) return undefined;
+    const started = performance.now();
+    try {
+      const kept = await this.lookup(store, key);
+      return kept ? this.replay(kept, request.ifNoneMatch, performance.now() - started) : undefined;
+    } catch (error) {
+      this.options.onOutcome?.("error", error);
+      return undefined;
+    }
+  }
+
+  /** `handler`, with the anonymous GETs it renders kept when they may be shared (it answers none). */
+  keeping(handler: RequestHandler): RequestHandler {
     return async (request, context) => {
-      const key = this.keyOf(request);
-      const store = key ? this.options.store() : undefined;
-      if (!key || !store) return handler(request, context);
-      const started = performance.now();
-      try {
-        const kept = await this.lookup(store, key);
-        if (kept) return this.replay(kept, request, performance.now() - started);
-      } catch (error) {
-        this.options.onOutcome?.("error", error);
-      }
       const response = await handler(request, context);
-      return this.keep(store, key, response, context.reads);
+      const key = this.keyOf(cacheable(request));
+      const store = key ? this.options.store() : undefined;
+      return key && store ? this.keep(store, key, response, context.reads) : response;
+    };
+  }
+
+  /** Both, for a caller that has only fetch Requests and Responses (the tests). */
+  wrap(handler: RequestHandler): RequestHandler {
+    const render = this.keeping(handler);
+    return async (request, context) => {
+      const replay = await this.answer(cacheable(request));
+      if (!replay) return render(request, context);
+      return new Response(replay.body, { status: replay.status, headers: replay.headers });
     };
   }
 
@@ -111,8 +151,8 @@ export class ResponseCache {
    * The key of a request this cache may answer, or undefined: a GET without a session cookie, for
    * a URL with only the parameters above. The origin is part of it (a page may show its host).
    */
-  keyOf(request: Request): string | undefined {
-    if (request.method !== "GET" || SESSION_COOKIE.test(request.headers.get("Cookie") ?? "")) return undefined;
+  keyOf(request: CacheableRequest): string | undefined {
+    if (request.method !== "GET" || SESSION_COOKIE.test(request.cookie ?? "")) return undefined;
     const url = new URL(request.url);
     const params = [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [name, value] of params) {
@@ -136,25 +176,26 @@ export class ResponseCache {
   }
 
   /** A kept response, as a 304 when the client holds it already, else with a fresh nonce. */
-  private replay({ meta, body }: { meta: Meta; body: string }, request: Request, cacheMs: number): Response {
-    const headers = new Headers(meta.headers);
-    shareableHeaders(headers, meta.tags);
-    headers.set("ETag", meta.etag);
-    headers.set("X-Cache", "HIT");
-    headers.set("X-Response-Cache", "HIT");
-    headers.set("Server-Timing", `cache;dur=${cacheMs.toFixed(2)}, db;dur=0, response;desc="response cache HIT"`);
-    if (etagMatches(request.headers.get("If-None-Match"), meta.etag)) {
+  private replay({ meta, body }: { meta: Meta; body: string }, ifNoneMatch: string | null, cacheMs: number): Replay {
+    const headers: [string, string][] = [
+      ...meta.headers,
+      ...shareable(meta.tags),
+      ["ETag", meta.etag],
+      ["X-Cache", "HIT"],
+      ["X-Response-Cache", "HIT"],
+      ["Server-Timing", `cache;dur=${cacheMs.toFixed(2)}, db;dur=0, response;desc="response cache HIT"`],
+    ];
+    if (etagMatches(ifNoneMatch, meta.etag)) {
       this.options.onOutcome?.("revalidated");
-      headers.delete("Content-Type");
-      return new Response(null, { status: 304, headers });
+      return { status: 304, headers: headers.filter(([name]) => name !== "content-type"), body: null };
     }
     this.options.onOutcome?.("hit");
     if (meta.nonce) {
       const nonce = newNonce();
       body = body.replaceAll(meta.nonce, nonce);
-      headers.set("Content-Security-Policy", contentSecurityPolicy(nonce));
+      headers.push(["Content-Security-Policy", contentSecurityPolicy(nonce)]);
     }
-    return new Response(body, { status: meta.status, headers });
+    return { status: meta.status, headers, body };
   }
 
   /**
@@ -169,11 +210,11 @@ export class ResponseCache {
       return response;
     }
     const headers = new Headers(response.headers);
-    shareableHeaders(headers, validity.tags);
+    for (const [name, value] of shareable(validity.tags)) headers.set(name, value);
     headers.set("X-Response-Cache", "MISS");
     const nonce = /'nonce-([^']+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
     const kept: [string, string][] = [];
-    for (const [name, value] of headers) if (!NOT_KEPT.has(name)) kept.push([name, value]);
+    for (const [name, value] of headers) if (!NOT_KEPT.has(name) && !SHAREABLE.has(name)) kept.push([name, value]);
     const [toClient, toStore] = response.body.tee();
     void new Response(toStore)
       .text()
@@ -206,11 +247,24 @@ function mayShare(response: Response): boolean {
  * another), and its tags are named for CDNs that purge by tag (Fastly's `Surrogate-Key`,
  * Cloudflare's `Cache-Tag`).
  */
-function shareableHeaders(headers: Headers, tags: readonly string[]): void {
-  headers.set("Cache-Control", "public, max-age=0, must-revalidate");
-  headers.set("Vary", "Cookie");
-  headers.set("Surrogate-Key", tags.join(" "));
-  headers.set("Cache-Tag", tags.join(","));
+function shareable(tags: readonly string[]): [string, string][] {
+  return [
+    ["Cache-Control", "public, max-age=0, must-revalidate"],
+    ["Vary", "Cookie"],
+    ["Surrogate-Key", tags.join(" ")],
+    ["Cache-Tag", tags.join(",")],
+  ];
+}
+/** Set by `shareable` on each answer: not kept with the response (lower case, as Headers names them). */
+const SHAREABLE = new Set(["cache-control", "vary", "surrogate-key", "cache-tag"]);
+
+function cacheable(request: Request): CacheableRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    cookie: request.headers.get("Cookie"),
+    ifNoneMatch: request.headers.get("If-None-Match"),
+  };
 }
 
 /** Weak: the bytes differ by nonce from one replay to the next; what they show does not. */
