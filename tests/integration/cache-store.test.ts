@@ -37,6 +37,14 @@ afterAll(async () => {
 const TOKEN = /^[A-Za-z0-9_-]{12}$/;
 
 describe("tagged store (real Redis)", () => {
+  it("reads an entry as stored, its tokens' line included, for entries that name their own tags", async () => {
+    const { store } = fresh();
+    expect(await store.rawEntry("r")).toBeNull();
+    const { tokens } = await store.lookup("r", ["a", "b"]);
+    expect(await store.store("r", ["a", "b"], tokens, "meta\nbody", 60_000)).toBe(true);
+    expect(await store.rawEntry("r")).toBe(`${tokens.join(",")}\nmeta\nbody`);
+  });
+
   it("makes random url-safe tokens", () => {
     const tokens = new Set(Array.from({ length: 50 }, () => newToken()));
     expect(tokens.size).toBe(50);

@@ -72,6 +72,48 @@ describe("read log", () => {
   });
 });
 
+describe("a request's validity (what its response may be kept under)", () => {
+  type Read = Parameters<ReadLog["add"]>[0];
+  const valid = (tags: string[], tokens: string[], freshUntil = 5_000, scope: "public" | "user" = "public"): Read => ({
+    query: "q",
+    status: "hit",
+    tags,
+    cacheMs: 0,
+    dbMs: 0,
+    scope,
+    validity: { tokens, freshUntil },
+  });
+  const validityOf = (...reads: Read[]) => {
+    const log = new ReadLog();
+    for (const read of reads) log.add(read);
+    return log.validity();
+  };
+
+  it("is the union of the reads' tags, sorted, with their tokens, fresh as long as the least fresh read", () => {
+    expect(validityOf(valid(["post:2", "community:feed"], ["b", "a"], 9_000), valid(["post:1"], ["c"], 7_000))).toEqual(
+      {
+        tags: ["community:feed", "post:1", "post:2"],
+        tokens: ["a", "c", "b"],
+        freshUntil: 7_000,
+      },
+    );
+    // A tag two reads share is named once, when they saw the same token.
+    expect(validityOf(valid(["t"], ["x"], 3_000), valid(["t", "u"], ["x", "y"], 4_000))).toEqual({
+      tags: ["t", "u"],
+      tokens: ["x", "y"],
+      freshUntil: 3_000,
+    });
+  });
+
+  it("is none without reads, with a user's read, a read without validity, or two tokens of one tag", () => {
+    expect(validityOf()).toBeUndefined();
+    expect(validityOf(valid(["t"], ["x"]), valid(["u"], ["y"], 5_000, "user"))).toBeUndefined();
+    expect(validityOf(valid(["t"], ["x"]), { ...valid(["u"], ["y"]), validity: undefined })).toBeUndefined();
+    expect(validityOf(valid(["t"], ["x"]), valid(["t"], ["z"]))).toBeUndefined();
+    expect(validityOf(valid(["t", "u"], ["x"]))).toBeUndefined(); // a token short
+  });
+});
+
 describe("keys and durations", () => {
   it("gives the same key for the same arguments in any order", () => {
     expect(stableKey({ b: 1, a: [2, { d: 3, c: 4 }] })).toBe(stableKey({ a: [2, { c: 4, d: 3 }], b: 1 }));
