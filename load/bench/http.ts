@@ -26,12 +26,17 @@ interface Arm {
   name: "on" | "entries+L1" | "entries" | "off";
   env: Record<string, string>;
 }
-const ARMS: Arm[] = [
+const ALL_ARMS: Arm[] = [
   { name: "on", env: {} },
   { name: "entries+L1", env: { RESPONSE_CACHE: "off", CACHE_L1_MB: "64" } },
-  { name: "entries", env: { RESPONSE_CACHE: "off" } },
+  { name: "entries", env: { RESPONSE_CACHE: "off", CACHE_L1_MB: "0" } },
   { name: "off", env: { CACHE_MODE: "off" } },
 ];
+// BENCH_ARMS=entries,entries+L1,entries,entries+L1 runs those, in that order (a repeated arm's
+// figures are its runs' mean); BENCH_ROWS=2,4 only those rows (1-based).
+const ARMS: Arm[] = process.env.BENCH_ARMS
+  ? process.env.BENCH_ARMS.split(",").map((name) => ALL_ARMS.find((arm) => arm.name === name) ?? fail(`no arm ${name}`))
+  : ALL_ARMS;
 
 interface Row {
   label: string;
@@ -43,7 +48,7 @@ interface Ids {
   story: number;
   ownStory: number;
 }
-const ROWS: Row[] = [
+const ALL_ROWS: Row[] = [
   { label: "anonymous /community (document)", path: () => "/community", signedIn: false },
   { label: "anonymous /community.data", path: () => "/community.data", signedIn: false },
   { label: "anonymous story (document, 100 scenes)", path: (ids) => `/stories/${ids.story}`, signedIn: false },
@@ -58,10 +63,20 @@ const ROWS: Row[] = [
   { label: "signed-in studio story (document)", path: (ids) => `/studio/stories/${ids.ownStory}`, signedIn: true },
 ];
 
+const ROWS = process.env.BENCH_ROWS
+  ? process.env.BENCH_ROWS.split(",").map((n) => ALL_ROWS[Number(n) - 1] ?? fail(`no row ${n}`))
+  : ALL_ROWS;
+
 interface Figure {
   rps: number;
   p50: number;
   p99: number;
+}
+
+function mean(a: Figure & { n?: number }, b: Figure): Figure & { n: number } {
+  const n = (a.n ?? 1) + 1;
+  const avg = (x: number, y: number) => (x * (n - 1) + y) / n;
+  return { n, rps: avg(a.rps, b.rps), p50: avg(a.p50, b.p50), p99: avg(a.p99, b.p99) };
 }
 
 function fail(message: string): never {
@@ -167,7 +182,8 @@ try {
         if (seen !== check.value) fail(`${arm.name} ${row.label}: ${check.header} ${seen}, expected ${check.value}`);
         const figure = await measure(url, headers);
         if (!figures.has(row.label)) figures.set(row.label, new Map());
-        figures.get(row.label)?.set(arm.name, figure);
+        const before = figures.get(row.label)?.get(arm.name);
+        figures.get(row.label)?.set(arm.name, before ? mean(before, figure) : figure);
         console.error(`  ${arm.name.padEnd(10)} ${row.label}: ${Math.round(figure.rps)} req/s, p50 ${figure.p50} ms`);
       }
     } finally {
@@ -190,7 +206,7 @@ console.log("| request | on | entries+L1 | entries | off | on รท off | entries ร
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const row of ROWS) {
   const f = figures.get(row.label);
-  const [on, l1, entries, off] = ARMS.map((arm) => f?.get(arm.name));
+  const [on, l1, entries, off] = ALL_ARMS.map((arm) => f?.get(arm.name));
   console.log(
     `| ${row.label} | ${cell(on)} | ${cell(l1)} | ${cell(entries)} | ${cell(off)} | ${ratio(on, off)} | ${ratio(entries, off)} | ${ratio(l1, entries)} |`,
   );
