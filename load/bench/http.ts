@@ -79,9 +79,10 @@ function mean(a: Figure & { n?: number }, b: Figure): Figure & { n: number } {
   return { n, rps: avg(a.rps, b.rps), p50: avg(a.p50, b.p50), p99: avg(a.p99, b.p99) };
 }
 
+/** Thrown, not exited: the `finally` blocks stop the app under test and the queue's Redis first. */
+class BenchFailure extends Error {}
 function fail(message: string): never {
-  console.error(`bench:http: ${message}`);
-  process.exit(1);
+  throw new BenchFailure(`bench:http: ${message}`);
 }
 
 /** What the arm must answer for a request of this row once warm: else its figure would be another arm's. */
@@ -190,10 +191,15 @@ try {
       await target.stop();
     }
   }
+} catch (error) {
+  if (!(error instanceof BenchFailure)) throw error;
+  console.error(error.message);
+  process.exitCode = 1;
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
   queueRedis.kill();
 }
+if (process.exitCode === 1) process.exit(1);
 
 const cpu = os.cpus();
 console.log(
