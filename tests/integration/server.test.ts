@@ -110,6 +110,36 @@ describe("the HTTP server process with its defaults", { timeout: 90_000 }, () =>
     expect(sameSite.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Lax/);
   });
 
+  it("answers every unknown URL and id with the 404 page, titled as one, and never keeps it", async () => {
+    if (!server) throw new Error("no server");
+    const login = await fetch(`${server.url}/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "email=alice@example.com&password=password",
+      redirect: "manual",
+    });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const anonymous = ["/no-such-page", "/stories/999999", "/stories/abc", "/community/posts/999999", "/community/x/y"];
+    const signedIn = ["/studio/stories/999999", "/studio/chapters/999999", "/studio/scenes/999999", "/no-such-page"];
+    const cases = [
+      ...anonymous.map((path) => ({ path, headers: {} })),
+      ...signedIn.map((path) => ({ path, headers: { Cookie: cookie } })),
+    ];
+    for (const { path, headers } of cases) {
+      for (let i = 0; i < 2; i++) {
+        const page = await fetch(`${server.url}${path}`, { headers });
+        const html = await page.text();
+        expect(page.status, path).toBe(404);
+        expect(html, path).toContain("<title>Page not found — Quill</title>");
+        expect(html, path).toMatch(/<h1[^>]*>Page not found<\/h1>/);
+        expect(html, path).toContain('href="/community"');
+        // Not on the page (the development build's hydration data still carries Remix's message).
+        expect(html.split("<script")[0], path).not.toContain("No route matches URL");
+        expect(page.headers.get("x-response-cache"), path).toBeNull();
+      }
+    }
+  });
+
   it("bounds every body before the app reads it, answers 4xx for what is not a form, and never redirects off-site", async () => {
     if (!server) throw new Error("no server");
     const form = { "Content-Type": "application/x-www-form-urlencoded" };
