@@ -2,6 +2,7 @@ import { Form, type useFetcher } from "@remix-run/react";
 import { type ActionFailure, failureFor } from "~/client/optimistic/failure";
 import { EnhancedMarker } from "./EnhancedMarker";
 import { FormErrors, TextArea, TextField } from "./Field";
+import { SubmitButton } from "./SubmitButton";
 import { useResetAfterSuccess } from "./useResetAfterSuccess";
 
 /** A post on its way: what the feed shows for it, and how many posts the feed had then. */
@@ -63,9 +64,9 @@ export function NewPostForm({
           errors={failure?.fieldErrors.body}
         />
         <div>
-          <button type="submit" name="intent" value="create-post" disabled={busy}>
-            {busy ? "Posting…" : "Post"}
-          </button>
+          <SubmitButton name="intent" value="create-post" busy={busy} pendingLabel="Posting…">
+            Post
+          </SubmitButton>
         </div>
       </FormElement>
     </section>

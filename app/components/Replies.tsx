@@ -6,6 +6,7 @@ import { announce } from "./Announcer";
 import { EnhancedMarker } from "./EnhancedMarker";
 import { FormErrors, TextArea } from "./Field";
 import { Paragraphs } from "./Paragraphs";
+import { SubmitButton } from "./SubmitButton";
 import { useResetAfterSuccess } from "./useResetAfterSuccess";
 
 export interface Reply {
@@ -246,9 +247,9 @@ function ReplyForm({
         errors={failure?.fieldErrors.body}
       />
       <div>
-        <button type="submit" name="intent" value="reply" disabled={busy}>
-          {busy ? "Replying…" : "Reply"}
-        </button>
+        <SubmitButton name="intent" value="reply" busy={busy} pendingLabel="Replying…">
+          Reply
+        </SubmitButton>
       </div>
     </fetcher.Form>
   );

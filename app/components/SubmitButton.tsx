@@ -15,17 +15,23 @@ export function usePendingForm(fields: Record<string, string | number>): boolean
 
 type Props = ButtonHTMLAttributes<HTMLButtonElement> & {
   /** The fields (with the button's own name and value) that identify this button's submission. */
-  pendingWhen: Record<string, string | number>;
+  pendingWhen?: Record<string, string | number>;
+  /** Pending as the caller knows it (a fetcher's form, which `pendingWhen` cannot see). */
+  busy?: boolean;
   /** What the button says while its form is on its way ("Saving…"). */
   pendingLabel?: string;
 };
 
+const NOTHING = {};
+
 /**
- * A submit button that refuses, and says so, while its own form is being posted: `aria-disabled`
- * rather than `disabled`, so the button keeps focus (a disabled button drops it to the body).
+ * A submit button that refuses, and says so, while its own form is being posted (`pendingWhen`
+ * for a page form, `busy` for a fetcher's): `aria-disabled` rather than `disabled`, so the button
+ * keeps focus (a disabled button drops it to the body, and the next Tab starts over at the top).
  */
-export function SubmitButton({ pendingWhen, pendingLabel, disabled, children, onClick, ...rest }: Props) {
-  const pending = usePendingForm(pendingWhen);
+export function SubmitButton({ pendingWhen, busy = false, pendingLabel, disabled, children, onClick, ...rest }: Props) {
+  const posting = usePendingForm(pendingWhen ?? NOTHING);
+  const pending = busy || (pendingWhen !== undefined && posting);
   return (
     <button
       type="submit"
