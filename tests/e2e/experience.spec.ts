@@ -208,7 +208,7 @@ test("a phone (390 px): every control is a 44 px target, and the signed-in heade
   expect(small, "targets under the minimum").toEqual([]);
 });
 
-test("the editor: a reload right after typing raises no false conflict (3 of 3), and Ctrl+S saves", async ({
+test("the editor: a reload right after typing raises no false conflict (3 of 3); Ctrl+S saves; offline and a 5xx say so in words and colours of their own, and Retry now saves", async ({
   alicePage: page,
   javaScriptEnabled,
 }) => {
@@ -236,11 +236,67 @@ test("the editor: a reload right after typing raises no false conflict (3 of 3),
   await page.clock.pauseAt(Date.now() + 1000);
   await box.fill("Saved by the keyboard.");
   await expect(page.getByTestId("live-word-count")).toHaveText("4 words");
-  const saved = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().endsWith(`/scenes/${sceneId}`));
+  const api = `**/studio/api/scenes/${sceneId}`;
+  const answered = () =>
+    page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().endsWith(`/scenes/${sceneId}`));
+  const saved = answered();
   await box.press("Control+s");
   expect((await saved).status()).toBe(200);
-  await expect(page.getByTestId("save-status")).toHaveText("Saved");
+  const status = page.getByTestId("save-status");
+  await expect(status).toHaveText("Saved");
   await expect(page.getByTestId("saved-at")).toContainText("Last saved");
+  const savedColour = await status.evaluate((el) => getComputedStyle(el).color);
+  const retry = page.getByRole("button", { name: "Retry now" });
+  await expect(retry).toHaveCount(0);
+
+  // Offline: the status says so in its own colour, with Retry now; while the server still cannot
+  // be reached (back online, the editor's own try is answered by no one) it stays so; once the
+  // server answers, Retry now saves. The clock is paused: no timer retries by itself.
+  await page.context().setOffline(true);
+  await box.fill("Written offline.");
+  await box.press("Control+s");
+  await expect(status).toHaveText("Offline — kept locally");
+  await expect(status).not.toHaveCSS("color", savedColour);
+  await expect(retry).toBeVisible();
+  let unanswered = 0;
+  await page.route(api, (route) => {
+    unanswered++;
+    return route.abort("internetdisconnected");
+  });
+  await page.context().setOffline(false);
+  await retry.press("Enter");
+  await expect.poll(() => unanswered).toBeGreaterThan(0);
+  await expect(status).toHaveText("Offline — kept locally");
+  await page.unroute(api);
+  const reconnected = answered();
+  await retry.press("Enter");
+  expect((await reconnected).status()).toBe(200);
+  await expect(status).toHaveText("Saved");
+  await expect(status).toHaveCSS("color", savedColour);
+  await expect(retry).toHaveCount(0);
+
+  // A 5xx: "Not saved" in the error colour, plain words (never the server's raw "Internal error"),
+  // Retry now; once the server answers again, Retry now saves.
+  await page.route(api, (route) =>
+    route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: "Internal error" }) }),
+  );
+  await box.fill("Written while the server fails.");
+  await box.press("Control+s");
+  await expect(status).toHaveText("Not saved — kept locally");
+  await expect(status).not.toHaveCSS("color", savedColour);
+  await expect(page.getByRole("alert")).toHaveText(
+    "The server could not save it (error 500). Your text is kept on this device; trying again in a few seconds.",
+  );
+  await expect(page.getByText("Internal error")).toHaveCount(0);
+  await page.unroute(api);
+  const recovered = answered();
+  await retry.press("Enter");
+  const answer = await recovered;
+  expect(answer.status()).toBe(200);
+  expect(((await answer.json()) as { content: string }).content).toBe("Written while the server fails.");
+  await expect(status).toHaveText("Saved");
+  await expect(status).toHaveCSS("color", savedColour);
+  await expect(page.getByRole("alert")).toHaveCount(0);
 });
 
 test("own posts and replies: edited and deleted on the page; others' are refused (403)", async ({
