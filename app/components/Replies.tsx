@@ -7,6 +7,7 @@ import { EnhancedMarker } from "./EnhancedMarker";
 import { FormErrors, TextArea } from "./Field";
 import { Paragraphs } from "./Paragraphs";
 import { SubmitButton } from "./SubmitButton";
+import { useCloseEditForm } from "./useCloseEditForm";
 import { useResetAfterSuccess } from "./useResetAfterSuccess";
 
 export interface Reply {
@@ -112,7 +113,8 @@ function ReplyHead({ reply }: { reply: Reply }) {
 function OwnReply({ reply, pageFailure }: { reply: Reply; pageFailure: ActionFailure | undefined }) {
   const edit = useFetcher({ key: `edit-reply-${reply.id}` });
   const remove = useFetcher({ key: `delete-reply-${reply.id}` });
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
+  const closeEditForm = useCloseEditForm("edit-reply", String(reply.id));
   const editFailure =
     edit.state === "idle"
       ? (failureFor(edit.data, "edit-reply", reply.id) ?? failureFor(pageFailure, "edit-reply", reply.id))
@@ -127,9 +129,9 @@ function OwnReply({ reply, pageFailure }: { reply: Reply; pageFailure: ActionFai
   useEffect(() => {
     if (edit.state !== "idle" || !isOk(edit.data) || handled.current === edit.data) return;
     handled.current = edit.data;
-    setParams({}, { replace: true, preventScrollReset: true });
+    closeEditForm();
     announce("Reply saved.");
-  }, [edit.state, edit.data, setParams]);
+  }, [edit.state, edit.data, closeEditForm]);
   // Deleting: gone at once; the heading's count follows with the loader data.
   if (remove.formData || (remove.state === "idle" && isOk(remove.data))) {
     return (

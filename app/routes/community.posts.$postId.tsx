@@ -12,6 +12,7 @@ import { FormErrors, TextArea, TextField } from "~/components/Field";
 import { LikeButton } from "~/components/LikeButton";
 import { Paragraphs } from "~/components/Paragraphs";
 import { Replies } from "~/components/Replies";
+import { useCloseEditForm } from "~/components/useCloseEditForm";
 import { idParam } from "~/http/api-response.server";
 import { PRIVATE_NO_STORE } from "~/http/cache-headers.server";
 import { done, redirectAfter, withActionInvalidation } from "~/http/form-answer.server";
@@ -174,7 +175,8 @@ function OwnPostTools({
   replyCount: number;
 }) {
   const edit = useFetcher({ key: `edit-post-${post.id}` });
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
+  const closeEditForm = useCloseEditForm("edit", "post");
   const pageFailure = failureFor(useActionData<typeof action>(), "edit-post");
   const failure = edit.state === "idle" ? (failureFor(edit.data, "edit-post") ?? pageFailure) : undefined;
   const editing = params.get("edit") === "post" || failure !== undefined;
@@ -183,9 +185,9 @@ function OwnPostTools({
   useEffect(() => {
     if (edit.state !== "idle" || !isSaved(edit.data) || handled.current === edit.data) return;
     handled.current = edit.data;
-    setParams({}, { replace: true, preventScrollReset: true });
+    closeEditForm();
     announce("Post saved.");
-  }, [edit.state, edit.data, setParams]);
+  }, [edit.state, edit.data, closeEditForm]);
   return (
     <div className="owner-tools row">
       {editing ? (
