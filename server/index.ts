@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { readdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import compression from "compression";
@@ -152,7 +153,11 @@ if (devServer) {
   app.use(devServer.middlewares);
 } else {
   app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
-  app.use(express.static("build/client", { maxAge: "1h" }));
+  // The build's other public files, known at start: asking the disk on every page request (a
+  // `stat` that misses) showed as 4 % of the CPU of response cache replays.
+  const publicFiles = new Set(readdirSync("build/client").filter((name) => name !== "assets"));
+  const serveFile = express.static("build/client", { maxAge: "1h" });
+  app.use((req, res, next) => (publicFiles.has(req.path.split("/")[1] ?? "") ? serveFile(req, res, next) : next()));
 }
 
 // Built apps answer anonymous GETs from the response cache when they can (docs/caching.md); the

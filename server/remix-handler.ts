@@ -14,7 +14,8 @@ export type Answer = (request: {
   url: string;
   cookie: string | null;
   ifNoneMatch: string | null;
-}) => Promise<{ status: number; headers: [string, string][]; body: string | null } | undefined>;
+  acceptEncoding: string | null;
+}) => Promise<{ status: number; headers: [string, string][]; body: Buffer | null } | undefined>;
 
 /**
  * Express in front of a fetch-style handler: what @remix-run/express does, written here because
@@ -36,6 +37,7 @@ export function expressHandler(
               url: requestUrl(req).href,
               cookie: req.get("Cookie") ?? null,
               ifNoneMatch: req.get("If-None-Match") ?? null,
+              acceptEncoding: req.get("Accept-Encoding") ?? null,
             })
           : undefined;
       if (kept) {

@@ -75,8 +75,11 @@ return 0`;
  * newline, then the payload. A hit compares that first line with the current tokens as a string
  * and hands the rest on: no envelope to parse (tokens are base64url: never a comma or a newline).
  */
-export function encodeEntry(tokens: readonly string[], payload: string): string {
-  return `${tokens.join(",")}\n${payload}`;
+export function encodeEntry(tokens: readonly string[], payload: string): string;
+export function encodeEntry(tokens: readonly string[], payload: string | Buffer): string | Buffer;
+export function encodeEntry(tokens: readonly string[], payload: string | Buffer): string | Buffer {
+  const line = `${tokens.join(",")}\n`;
+  return typeof payload === "string" ? line + payload : Buffer.concat([Buffer.from(line), payload]);
 }
 
 /** An entry's first line (its tokens, comma-separated) and payload, or null when it is not one. */
@@ -97,7 +100,7 @@ function judge(raw: string | null | undefined, tokens: string[]): Lookup {
 /** The two scripts, defined once per connection (ioredis sends EVALSHA, and the script on NOSCRIPT). */
 interface WithScripts {
   taggedLookup(...args: (string | number)[]): Promise<(string | null)[]>;
-  taggedStore(...args: (string | number)[]): Promise<number>;
+  taggedStore(...args: (string | number | Buffer)[]): Promise<number>;
   taggedUnlock(...args: (string | number)[]): Promise<number>;
 }
 const prepared = new WeakMap<Redis, WithScripts>();
@@ -214,11 +217,12 @@ export class TaggedStore implements TagStore {
   }
 
   /**
-   * An entry as stored, its first line (tokens) included, not judged: for entries that name their
-   * own tags inside their payload (the response cache), whose tokens are read once they are known.
+   * An entry's bytes as stored, its first line (tokens) included, not judged: for entries that name
+   * their own tags inside their payload (the response cache), whose tokens are read once they are
+   * known, and whose payload is bytes to send, not text to parse.
    */
-  async rawEntry(key: string): Promise<string | null> {
-    return await this.redis.get(this.keys.entry(key));
+  async rawEntry(key: string): Promise<Buffer | null> {
+    return await this.redis.getBuffer(this.keys.entry(key));
   }
 
   async tokens(tags: readonly string[]): Promise<(string | null)[]> {
@@ -229,7 +233,13 @@ export class TaggedStore implements TagStore {
    * Stores `payload` for `ttlMs` if none of the tags was purged since `tokens` were captured.
    * Returns false for a refused (stale) fill.
    */
-  async store(key: string, tags: readonly string[], tokens: readonly string[], payload: string, ttlMs: number) {
+  async store(
+    key: string,
+    tags: readonly string[],
+    tokens: readonly string[],
+    payload: string | Buffer,
+    ttlMs: number,
+  ) {
     const stored = await this.scripts.taggedStore(
       1 + tags.length,
       this.keys.entry(key),

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
 import type { ReadLog } from "~/cache/read-log";
-import { splitEntry } from "~/cache/tagged-store.server";
-import { contentSecurityPolicy, newNonce } from "./security-headers.server";
+import type { TaggedStore } from "~/cache/tagged-store.server";
+import { chooseEncoding, encodeBody, type KeptResponse, packResponse, unpackResponse } from "./kept-response.server";
+import { pinScripts } from "./pinned-scripts.server";
+import { hashedContentSecurityPolicy } from "./security-headers.server";
 
 /**
  * The response cache (docs/caching.md#the-response-cache): whole responses to anonymous GETs,
@@ -14,6 +16,10 @@ import { contentSecurityPolicy, newNonce } from "./security-headers.server";
  * it is stored by the same compare-and-set as an entry, under those tokens; and a hit compares them
  * with the current tokens first. So a response is served only while every value in it could still
  * be served on its own: a purge of any of its tags, from any instance, ends it.
+ *
+ * A kept document is pinned (docs/decisions/014-pinned-replays.md): its inline scripts are allowed
+ * by their hashes instead of the render's nonce, so every replay is the same bytes, kept gzipped
+ * too, and sent as Redis returned them.
  */
 
 /** What a request through the app is: Remix's handler, wrapped. */
@@ -29,6 +35,7 @@ export interface CacheableRequest {
   url: string;
   cookie: string | null;
   ifNoneMatch: string | null;
+  acceptEncoding: string | null;
 }
 
 /** A kept response as it goes out: written by the HTTP server as is, without a stream. */
@@ -36,21 +43,11 @@ export interface Replay {
   status: number;
   headers: [string, string][];
   /** Null for a 304. */
-  body: string | null;
+  body: Buffer | null;
 }
 
-/** The part of the tagged store the response cache uses (tagged-store.server.ts). */
-export interface ResponseStore {
-  rawEntry(key: string): Promise<string | null>;
-  tokens(tags: readonly string[]): Promise<(string | null)[]>;
-  store(
-    key: string,
-    tags: readonly string[],
-    tokens: readonly string[],
-    payload: string,
-    ttlMs: number,
-  ): Promise<boolean>;
-}
+/** The part of the tagged store the response cache uses. */
+export type ResponseStore = Pick<TaggedStore, "rawEntry" | "tokens" | "store">;
 
 export type ResponseOutcome = "hit" | "revalidated" | "stored" | "refused" | "unshareable" | "error";
 
@@ -65,16 +62,6 @@ export interface ResponseCacheOptions {
   maxBytes?: number;
   /** How each request went, for the counters. */
   onOutcome?(outcome: ResponseOutcome, error?: unknown): void;
-}
-
-/** Stored before the body, on the payload's first line. */
-interface Meta {
-  status: number;
-  headers: [string, string][];
-  tags: string[];
-  etag: string;
-  /** The CSP nonce the document was rendered with: each replay gets a new one. */
-  nonce?: string;
 }
 
 /**
@@ -120,7 +107,7 @@ export class ResponseCache {
     const started = performance.now();
     try {
       const kept = await this.lookup(store, key);
-      return kept ? this.replay(kept, request.ifNoneMatch, performance.now() - started) : undefined;
+      return kept ? this.replay(kept, request, performance.now() - started) : undefined;
     } catch (error) {
       this.options.onOutcome?.("error", error);
       return undefined;
@@ -143,7 +130,10 @@ export class ResponseCache {
     return async (request, context) => {
       const replay = await this.answer(cacheable(request));
       if (!replay) return render(request, context);
-      return new Response(replay.body, { status: replay.status, headers: replay.headers });
+      return new Response(replay.body && new Uint8Array(replay.body), {
+        status: replay.status,
+        headers: replay.headers,
+      });
     };
   }
 
@@ -164,19 +154,19 @@ export class ResponseCache {
   }
 
   /** The kept response for `key` when every tag token it was stored under is still current. */
-  private async lookup(store: ResponseStore, key: string): Promise<{ meta: Meta; body: string } | undefined> {
+  private async lookup(store: ResponseStore, key: string): Promise<KeptResponse | undefined> {
     const raw = await store.rawEntry(key);
-    const entry = raw === null ? null : splitEntry(raw);
-    if (!entry) return undefined;
-    const cut = entry.payload.indexOf("\n");
-    const meta = JSON.parse(entry.payload.slice(0, cut)) as Meta;
-    const current = await store.tokens(meta.tags);
-    if (current.some((token) => token === null) || current.join(",") !== entry.tokens) return undefined;
-    return { meta, body: entry.payload.slice(cut + 1) };
+    const cut = raw?.indexOf(10) ?? -1;
+    const kept = raw && cut >= 0 ? unpackResponse(raw.subarray(cut + 1)) : undefined;
+    if (!raw || !kept) return undefined;
+    const current = await store.tokens(kept.meta.tags);
+    if (current.some((token) => token === null) || current.join(",") !== raw.toString("latin1", 0, cut))
+      return undefined;
+    return kept;
   }
 
-  /** A kept response, as a 304 when the client holds it already, else with a fresh nonce. */
-  private replay({ meta, body }: { meta: Meta; body: string }, ifNoneMatch: string | null, cacheMs: number): Replay {
+  /** A kept response, as a 304 when the client holds it already, else its bytes in the client's encoding. */
+  private replay({ meta, body }: KeptResponse, request: CacheableRequest, cacheMs: number): Replay | undefined {
     const headers: [string, string][] = [
       ...meta.headers,
       ...shareable(meta.tags),
@@ -185,17 +175,21 @@ export class ResponseCache {
       ["X-Response-Cache", "HIT"],
       ["Server-Timing", `cache;dur=${cacheMs.toFixed(2)}, db;dur=0, response;desc="response cache HIT"`],
     ];
-    if (etagMatches(ifNoneMatch, meta.etag)) {
+    if (etagMatches(request.ifNoneMatch, meta.etag)) {
       this.options.onOutcome?.("revalidated");
       return { status: 304, headers: headers.filter(([name]) => name !== "content-type"), body: null };
     }
+    const encoding = chooseEncoding(
+      request.acceptEncoding,
+      meta.bodies.map(([kept]) => kept),
+    );
+    // Nothing kept is acceptable (identity refused): render, and let compression negotiate.
+    if (!encoding) return undefined;
     this.options.onOutcome?.("hit");
-    if (meta.nonce) {
-      const nonce = newNonce();
-      body = body.replaceAll(meta.nonce, nonce);
-      headers.push(["Content-Security-Policy", contentSecurityPolicy(nonce)]);
-    }
-    return { status: meta.status, headers, body };
+    const bytes = body(encoding);
+    if (encoding !== "identity") headers.push(["Content-Encoding", encoding]);
+    headers.push(["Content-Length", String(bytes.length)]);
+    return { status: meta.status, headers, body: bytes };
   }
 
   /**
@@ -218,16 +212,14 @@ export class ResponseCache {
     const [toClient, toStore] = response.body.tee();
     void new Response(toStore)
       .text()
-      .then(async (body) => {
-        if (Buffer.byteLength(body) > this.maxBytes) return this.options.onOutcome?.("unshareable");
-        const meta: Meta = { status: response.status, headers: kept, tags: validity.tags, etag: etagOf(body), nonce };
-        const stored = await store.store(
-          key,
-          validity.tags,
-          validity.tokens,
-          `${JSON.stringify(meta)}\n${body}`,
-          ttlMs,
-        );
+      .then(async (rendered) => {
+        const pinned = nonce ? pinScripts(rendered, nonce) : { html: rendered, hashes: undefined };
+        const identity = pinned && Buffer.from(pinned.html);
+        if (!pinned || !identity || identity.length > this.maxBytes) return this.options.onOutcome?.("unshareable");
+        if (pinned.hashes) kept.push(["Content-Security-Policy", hashedContentSecurityPolicy(pinned.hashes)]);
+        const meta = { status: response.status, headers: kept, tags: validity.tags, etag: etagOf(identity) };
+        const payload = packResponse(meta, await encodeBody(identity));
+        const stored = await store.store(key, validity.tags, validity.tokens, payload, ttlMs);
         this.options.onOutcome?.(stored ? "stored" : "refused");
       })
       .catch((error: unknown) => this.options.onOutcome?.("error", error));
@@ -244,13 +236,13 @@ function mayShare(response: Response): boolean {
 /**
  * What a shared response says to caches in front (docs/caching.md#the-response-cache): anyone may
  * keep it but must ask again before each use, it differs by cookie (a signed-in reader gets
- * another), and its tags are named for CDNs that purge by tag (Fastly's `Surrogate-Key`,
+ * another) and by encoding, and its tags are named for CDNs that purge by tag (Fastly's `Surrogate-Key`,
  * Cloudflare's `Cache-Tag`).
  */
 function shareable(tags: readonly string[]): [string, string][] {
   return [
     ["Cache-Control", "public, max-age=0, must-revalidate"],
-    ["Vary", "Cookie"],
+    ["Vary", "Cookie, Accept-Encoding"],
     ["Surrogate-Key", tags.join(" ")],
     ["Cache-Tag", tags.join(",")],
   ];
@@ -264,11 +256,12 @@ function cacheable(request: Request): CacheableRequest {
     url: request.url,
     cookie: request.headers.get("Cookie"),
     ifNoneMatch: request.headers.get("If-None-Match"),
+    acceptEncoding: request.headers.get("Accept-Encoding"),
   };
 }
 
-/** Weak: the bytes differ by nonce from one replay to the next; what they show does not. */
-function etagOf(body: string): string {
+/** Weak: the same content is sent gzipped or not (and rendered afresh with another nonce). */
+function etagOf(body: Buffer): string {
   return `W/"${createHash("sha1").update(body).digest("base64url")}"`;
 }
 

@@ -12,9 +12,22 @@ export function newNonce(): string {
  * `style={…}`) are allowed, inline `<style>` elements are not. Images may be `data:` (the icon).
  */
 export function contentSecurityPolicy(nonce: string): string {
+  return policy([`'nonce-${nonce}'`]);
+}
+
+/**
+ * The same policy for a document whose bytes are fixed (a response cache replay): its inline
+ * scripts are allowed by their SHA-256 hashes instead of a nonce, so only those exact scripts run
+ * and no nonce is ever repeated (docs/decisions/014-pinned-replays.md).
+ */
+export function hashedContentSecurityPolicy(hashes: readonly string[]): string {
+  return policy(hashes.map((hash) => `'sha256-${hash}'`));
+}
+
+function policy(scriptSources: readonly string[]): string {
   return [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}'`,
+    ["script-src 'self'", ...scriptSources].join(" "),
     "style-src 'self'",
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data:",

@@ -42,7 +42,7 @@ describe("tagged store (real Redis)", () => {
     expect(await store.rawEntry("r")).toBeNull();
     const { tokens } = await store.lookup("r", ["a", "b"]);
     expect(await store.store("r", ["a", "b"], tokens, "meta\nbody", 60_000)).toBe(true);
-    expect(await store.rawEntry("r")).toBe(`${tokens.join(",")}\nmeta\nbody`);
+    expect((await store.rawEntry("r"))?.toString()).toBe(`${tokens.join(",")}\nmeta\nbody`);
   });
 
   it("makes random url-safe tokens", () => {

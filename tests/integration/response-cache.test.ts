@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import type { AppLoadContext } from "@remix-run/node";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
@@ -78,12 +79,15 @@ function fixture(page: Page = {}) {
       clientAddress: "127.0.0.1",
       reads: new ReadLog(),
     } as AppLoadContext);
-    const text = await response.text();
+    const bytes = Buffer.from(await response.arrayBuffer());
+    // A fetch Response hands on what it was given: a gzipped replay is still gzip here.
+    const gzipped = response.headers.get("Content-Encoding") === "gzip";
+    const text = (gzipped ? gunzipSync(bytes) : bytes).toString();
     // The copy is stored once the body has streamed: wait for its outcome.
     for (let i = 0; i < 40 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     const outcome = outcomes.shift();
     outcomes.length = 0;
-    return { response, text, outcome };
+    return { response, text, bytes, outcome };
   };
   return {
     store,
@@ -95,8 +99,10 @@ function fixture(page: Page = {}) {
   };
 }
 
+const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
 describe("response cache (real Redis)", () => {
-  it("keeps an anonymous 200 and serves it again without rendering, with a new nonce each time", async () => {
+  it("keeps an anonymous 200 and replays it without rendering: the same bytes, its scripts pinned by hash", async () => {
     const page = fixture();
     const first = await page.get();
     expect(first.outcome).toBe("stored");
@@ -104,7 +110,7 @@ describe("response cache (real Redis)", () => {
     expect(first.response.headers.get("Cache-Control")).toBe("public, max-age=0, must-revalidate");
     expect(first.response.headers.get("Surrogate-Key")).toBe("community:feed post:1");
     expect(first.response.headers.get("Cache-Tag")).toBe("community:feed,post:1");
-    expect(first.response.headers.get("Vary")).toBe("Cookie");
+    expect(first.response.headers.get("Vary")).toBe("Cookie, Accept-Encoding");
 
     const second = await page.get();
     const third = await page.get();
@@ -114,13 +120,48 @@ describe("response cache (real Redis)", () => {
       expect(hit.response.headers.get("X-Response-Cache")).toBe("HIT");
       expect(hit.response.headers.get("X-Cache")).toBe("HIT");
       expect(hit.response.headers.get("ETag")).toMatch(/^W\/"[\w-]+"$/);
-      expect(hit.text).not.toContain(NONCE);
-      const nonce = /'nonce-([^']+)'/.exec(hit.response.headers.get("Content-Security-Policy") ?? "")?.[1];
-      expect(hit.text).toBe(first.text.replaceAll(NONCE, nonce as string));
+      expect(hit.response.headers.get("Content-Length")).toBe(String(hit.bytes.length));
+      // The render's nonce is gone from the bytes and the policy: the script is allowed by its hash.
+      expect(hit.text).toBe(first.text.replace(` nonce="${NONCE}"`, ""));
+      const policy = hit.response.headers.get("Content-Security-Policy") ?? "";
+      expect(policy).toContain(`script-src 'self' ${sha256("hydrate()")}`);
+      expect(policy).not.toContain("nonce");
+      expect(policy).toContain("frame-ancestors 'none'");
     }
-    expect(second.response.headers.get("Content-Security-Policy")).not.toBe(
+    expect(second.response.headers.get("Content-Security-Policy")).toBe(
       third.response.headers.get("Content-Security-Policy"),
     );
+  });
+
+  it("keeps a large body gzipped too, and replays the encoding the client accepts", async () => {
+    const story = "<p>A scene of a story, long enough to be worth compressing.</p>".repeat(100);
+    const page = fixture({
+      body: `<html><script nonce="${NONCE}">hydrate(1)</script>${story}<script nonce="${NONCE}">more()</script><script src="/assets/entry.js" type="module"></script></html>`,
+    });
+    const first = await page.get();
+    expect(first.outcome).toBe("stored");
+    const plain = await page.get();
+    const gzipped = await page.get("/community", { "Accept-Encoding": "gzip, deflate, br" });
+    const refused = await page.get("/community", { "Accept-Encoding": "gzip;q=0, identity" });
+    expect(page.renders()).toBe(1);
+    expect(plain.response.headers.get("Content-Encoding")).toBeNull();
+    expect(refused.response.headers.get("Content-Encoding")).toBeNull();
+    expect(gzipped.response.headers.get("Content-Encoding")).toBe("gzip");
+    expect(gzipped.bytes.length).toBeLessThan(plain.bytes.length / 5);
+    expect(gzipped.response.headers.get("Content-Length")).toBe(String(gzipped.bytes.length));
+    for (const hit of [plain, gzipped, refused]) {
+      expect(hit.text).toBe(first.text.replaceAll(` nonce="${NONCE}"`, ""));
+      expect(hit.response.headers.get("ETag")).toBe(plain.response.headers.get("ETag"));
+    }
+    const policy = plain.response.headers.get("Content-Security-Policy") ?? "";
+    expect(policy).toContain(`script-src 'self' ${sha256("hydrate(1)")} ${sha256("more()")};`);
+  });
+
+  it("does not keep a document with an inline script the render's nonce does not allow", async () => {
+    const page = fixture({ body: `<html><script nonce="${NONCE}">hydrate()</script><script>evil()</script></html>` });
+    expect((await page.get()).outcome).toBe("unshareable");
+    await page.get();
+    expect(page.renders()).toBe(2);
   });
 
   it("answers 304 to the ETag it gave, and renders again once a tag of the response was purged", async () => {
@@ -208,7 +249,7 @@ describe("response cache (real Redis)", () => {
   it("keys a URL by its allowed parameters in any order, and by build", async () => {
     const cache = new ResponseCache({ store: () => undefined, version: "v9", routeIds: new Set(["root", "a"]) });
     const key = (url: string, init?: { method?: string }) =>
-      cache.keyOf({ method: init?.method ?? "GET", url, cookie: null, ifNoneMatch: null });
+      cache.keyOf({ method: init?.method ?? "GET", url, cookie: null, ifNoneMatch: null, acceptEncoding: null });
     expect(key("http://h/community?page=2&index")).toBe(key("http://h/community?index&page=2"));
     expect(key("http://h/community?page=2")).toBe("response:v9:http://h/community?page=2");
     expect(key("http://h/x.data?_routes=root,a")).toBe("response:v9:http://h/x.data?_routes=root%2Ca");
