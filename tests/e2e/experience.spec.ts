@@ -23,10 +23,12 @@ interface Violation {
 }
 
 /**
- * Every rule broken on the page, in light and (with `dark`) in dark: the second run checks colours
- * only, on the same load — the rest does not depend on the colour scheme.
+ * Every rule broken on the page, in light (colours with `colours`) and, with `dark`, in dark: the
+ * second run checks colours only, on the same load — the rest does not depend on the colour scheme.
+ * axe runs in the page itself (legacy mode): the default finishes each run in a new blank page of
+ * the context, a page opened and closed per check; these pages have no frames, so the result is the same.
  */
-async function audit(page: Page, path: string, dark: boolean): Promise<Violation[]> {
+async function audit(page: Page, path: string, { colours, dark }: { colours: boolean; dark: boolean }) {
   const found: Violation[] = [];
   for (const scheme of dark ? (["light", "dark"] as const) : (["light"] as const)) {
     await page.emulateMedia({ colorScheme: scheme });
@@ -40,7 +42,7 @@ async function audit(page: Page, path: string, dark: boolean): Promise<Violation
         "target-size": { enabled: true },
       };
       // Colours do not depend on JavaScript, and contrast is axe's slowest rule: checked in one project.
-      if (!dark) for (const rule of ["color-contrast", "link-in-text-block"]) rules[rule] = { enabled: false };
+      if (!colours) for (const rule of ["color-contrast", "link-in-text-block"]) rules[rule] = { enabled: false };
       builder.options({ runOnly: { type: "tag", values: WCAG }, rules });
     }
     const result = await builder.analyze();
@@ -141,7 +143,9 @@ test("axe: every page, signed out and signed in, light and dark: no WCAG 2.1 A/A
         await page.goto(path);
         // Colours are CSS only, the same with or without JavaScript: the js project checks them, in
         // dark on the pages that between them show every colour pair (the variables are shared).
-        violations.push(...(await audit(page, path, javaScriptEnabled && darkToo.has(path))));
+        violations.push(
+          ...(await audit(page, path, { colours: javaScriptEnabled, dark: javaScriptEnabled && darkToo.has(path) })),
+        );
       }
     } finally {
       await context.close();
@@ -346,19 +350,20 @@ test("own posts and replies: edited and deleted on the page; others' are refused
   expect((await aliceRequest.get(`/community/posts/${mine.id}`)).status()).toBe(404);
 });
 
-/** Whether `target` is the focused element of its page. */
-const hasFocus = (target: Locator) => target.evaluate((el) => el === document.activeElement);
-
 /**
  * Presses Tab (Shift+Tab with `back`) until `target` has focus — how a keyboard user reaches a
  * control. Fails if it is never reached, or if focus falls to the body on the way (the next Tab
  * would leave the page).
  */
 async function tabTo(page: Page, target: Locator, { back = false, max = 80 } = {}) {
+  const element = await target.elementHandle();
+  const where = () =>
+    page.evaluate((el) => ({ there: el === document.activeElement, tag: document.activeElement?.tagName }), element);
   for (let presses = 0; presses <= max; presses++) {
-    if (await hasFocus(target)) return;
+    const focus = await where();
+    if (focus.there) return;
+    if (presses > 0) expect(focus.tag, "focus fell to the body").not.toBe("BODY");
     await page.keyboard.press(back ? "Shift+Tab" : "Tab");
-    expect(await page.evaluate(() => document.activeElement?.tagName), "focus fell to the body").not.toBe("BODY");
   }
   throw new Error(`not reached by ${back ? "Shift+Tab" : "Tab"} in ${max} presses: ${target}`);
 }
