@@ -11,9 +11,11 @@ import { recentReads } from "./recent-reads.server";
 import "~/queries/index.server";
 
 /**
- * The warming worker (docs/design.md#warming): re-runs a declared query with force-fresh so that the next
- * reader hits. Idempotent (BullMQ delivers at least once): running a job twice loads twice, and
- * the cache's compare-and-set store keeps whichever load saw the latest tags.
+ * The warming worker (docs/design.md#warming): re-runs a declared query so that the next reader
+ * hits. A purge's job loads unless the entry is already valid under the tags' current tokens (a
+ * reader refilled it after the purge: the job's work is done); a schedule's job loads when the
+ * entry would go stale within its refresh-ahead. Idempotent (BullMQ delivers at least once): the
+ * cache's compare-and-set store keeps whichever load saw the latest tags.
  */
 
 export interface WarmResult {
@@ -50,7 +52,9 @@ async function warmOne(data: unknown): Promise<WarmResult> {
     result = await query.read(args, {
       userId: job.userId,
       track: false,
-      ...(job.reason === "purge" ? { forceFresh: true } : { refreshAheadMs: job.refreshAheadMs ?? 0 }),
+      // A valid entry is a hit only if it was stored after the purge: the purge deleted the tokens
+      // any older entry was stored under. Under load a reader often gets there first.
+      refreshAheadMs: job.reason === "purge" ? 0 : (job.refreshAheadMs ?? 0),
     });
   } catch (error) {
     // Gone or no longer allowed (a deleted story, say): there is nothing to warm, ever.

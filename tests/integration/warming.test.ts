@@ -95,6 +95,15 @@ describe("warming after a purge (real Redis, real BullMQ worker)", () => {
     expect(warmCounters().delay.count).toBeGreaterThanOrEqual(1);
   });
 
+  it("loads nothing for a purge a reader has already refilled: the job finds the entry valid", async () => {
+    const postId = 1;
+    await invalidate([tags.post(postId)], { reason: "test" });
+    // A reader after the purge refills the entry (or the worker did first: valid either way).
+    await communityPost.read({ postId });
+    const job = { query: "community.post", args: { postId }, reason: "purge", purgedAt: Date.now() };
+    expect(await processWarmJob({ name: WARM_JOB, data: job })).toMatchObject({ status: "hit", dbMs: 0 });
+  });
+
   it("turns 100 purges of one key within a second into at most 2 jobs", async () => {
     const postId = 2;
     await communityPost.read({ postId });
