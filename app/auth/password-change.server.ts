@@ -1,12 +1,13 @@
 import { verify } from "@node-rs/argon2";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { commitChange } from "~/cache/invalidate.server";
 import { db } from "~/db/connection.server";
 import { users } from "~/db/schema";
 import { hashPassword } from "~/lib/password.server";
 import { ValidationError } from "~/models/errors";
 import { validate } from "~/models/validation";
-import { openSession, revokeAllSessions } from "./session-store.server";
+import { deleteAllSessions, openSession } from "./session-store.server";
 
 const PasswordChange = z.object({
   currentPassword: z.string({ error: "Enter your current password" }).min(1, "Enter your current password").max(1024),
@@ -19,7 +20,7 @@ const PasswordChange = z.object({
 /**
  * Changes a user's password and ends every session of theirs in the same transaction (whoever
  * held a cookie, or the old password, is out); answers the id of a new session for the browser
- * that made the change. The hash is in no cached value, so nothing is purged.
+ * that made the change. The hash is in no cached value: only the user's sessions are purged.
  */
 export async function changePassword(userId: number, input: unknown): Promise<string> {
   const { currentPassword, newPassword } = validate(PasswordChange, input);
@@ -28,9 +29,9 @@ export async function changePassword(userId: number, input: unknown): Promise<st
     throw new ValidationError({ currentPassword: ["That is not your current password"] });
   }
   const hash = await hashPassword(newPassword);
-  await db().transaction(async (tx) => {
+  await commitChange("password change", async (tx) => {
     await tx.update(users).set({ passwordHash: hash }).where(eq(users.id, userId));
-    await revokeAllSessions(userId, tx);
+    return deleteAllSessions(tx, userId);
   });
   return openSession(userId);
 }

@@ -1,11 +1,16 @@
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
+import { commitChange } from "~/cache/invalidate.server";
+import { tags } from "~/cache/tags";
 import { db, type Transaction } from "~/db/connection.server";
 import { sessions } from "~/db/schema";
+import { sessionLive } from "~/queries/index.server";
 
 /**
  * Server-side sessions (the `sessions` table): the cookie names a session by its `sid`, and a
- * session is live only while its row exists and has not expired. Every request reads the row by
- * primary key (no cache in front of it), so a revocation holds at once on every instance.
+ * session is live only while its row exists and has not expired. Every request reads the row
+ * through the cached `session.live` query; every write that ends sessions purges the user's
+ * `sessions` tag in its commit (docs/decisions/015-sessions-through-the-cache.md), so an ended
+ * session is never read as live again, on any instance, once the write has answered.
  */
 
 /** As long as the cookie: a session nobody ends still ends after this. */
@@ -24,23 +29,31 @@ export async function openSession(userId: number): Promise<string> {
   return sid;
 }
 
-/** Whether the cookie's session still stands for this user. */
+/** Whether the cookie's session still stands for this user (not tracked for warming: nobody needs it warm). */
 export async function sessionIsLive(sid: string, userId: number): Promise<boolean> {
-  const [row] = await db()
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.id, sid), eq(sessions.userId, userId), gt(sessions.expiresAt, new Date())))
-    .limit(1);
-  return row !== undefined;
+  const session = (await sessionLive.read({ sid, userId }, { userId, track: false })).value;
+  return session !== null && session.expiresAt > Date.now();
 }
 
 /** Ends one session (logout). */
-export async function revokeSession(sid: string): Promise<void> {
-  await db().delete(sessions).where(eq(sessions.id, sid));
+export async function revokeSession(sid: string, userId: number): Promise<void> {
+  await commitChange("logout", async (tx) => {
+    await tx.delete(sessions).where(and(eq(sessions.id, sid), eq(sessions.userId, userId)));
+    return { value: undefined, tags: [tags.sessions(userId)] };
+  });
 }
 
-/** Ends every session of a user ("sign out everywhere", a password change), inside `tx` when given. */
-export async function revokeAllSessions(userId: number, tx?: Transaction): Promise<number> {
-  const rows = await (tx ?? db()).delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
-  return rows.length;
+/** Ends every session of a user ("sign out everywhere"). */
+export async function revokeAllSessions(userId: number): Promise<number> {
+  const { value } = await commitChange("sign out everywhere", (tx) => deleteAllSessions(tx, userId));
+  return value;
+}
+
+/**
+ * Deletes every session of a user inside a caller's `commitChange` (a password change), which
+ * must purge the tags it returns.
+ */
+export async function deleteAllSessions(tx: Transaction, userId: number): Promise<{ value: number; tags: string[] }> {
+  const rows = await tx.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+  return { value: rows.length, tags: [tags.sessions(userId)] };
 }

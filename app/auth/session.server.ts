@@ -55,7 +55,7 @@ export async function sessionCookie(userId: number, sid: string): Promise<string
 /** Opens a new session (its own row and `sid`) and redirects with its cookie. */
 export async function signIn(request: Request, userId: number, redirectTo: string) {
   const previous = await sessionCookieOf(request);
-  if (previous) await revokeSession(previous.sid);
+  if (previous) await revokeSession(previous.sid, previous.userId);
   const cookie = await sessionCookie(userId, await openSession(userId));
   return redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": cookie } });
 }
@@ -63,7 +63,7 @@ export async function signIn(request: Request, userId: number, redirectTo: strin
 /** Ends this session (its row is deleted: the cookie is worthless even if kept) and clears the cookie. */
 export async function signOut(request: Request) {
   const current = await sessionCookieOf(request);
-  if (current) await revokeSession(current.sid);
+  if (current) await revokeSession(current.sid, current.userId);
   return redirect("/", { headers: { "Set-Cookie": await clearedSessionCookie() } });
 }
 

@@ -10,6 +10,8 @@ export const tags = {
   scene: (sceneId: number | string) => `scene:${sceneId}`,
   userStories: (userId: number | string) => `user:${userId}:stories`,
   user: (userId: number | string) => `user:${userId}`,
+  /** A user's signed-in sessions: every session ended (logout, sign out everywhere, a password change). */
+  sessions: (userId: number | string) => `user:${userId}:sessions`,
   publishedStories: () => "stories:published",
   post: (postId: number | string) => `post:${postId}`,
   communityFeed: () => "community:feed",

@@ -159,8 +159,9 @@ export const appMeta = pgTable("app_meta", {
 
 /**
  * Signed-in sessions, one row per sign-in (the cookie carries its `sid`). A session ends when its
- * row is gone: logout, "sign out everywhere" and a password change delete rows, and every request
- * checks the row, so an old cookie stops working at once on every instance.
+ * row is gone: logout, "sign out everywhere" and a password change delete rows (and purge the
+ * user's sessions tag), and every request checks the row through the cache, so an old cookie
+ * stops working at once on every instance.
  */
 export const sessions = pgTable(
   "sessions",

@@ -13,6 +13,7 @@ import {
   listPostSummaries,
 } from "~/models/posts.server";
 import { getSceneForEditing } from "~/models/scenes.server";
+import { findSession } from "~/models/sessions.server";
 import {
   assembleStoryReading,
   getStoryForEditing,
@@ -47,6 +48,23 @@ export const sessionUser = defineQuery({
   scope: "user",
   value: value.sessionUser,
   load: ({ userId }) => findUserById(userId),
+});
+
+/**
+ * Whether a session's row stands (its expiry, or null): read on every signed-in request. Every
+ * write that ends sessions purges the user's `sessions` tag before it answers, so an ended session
+ * is never read as live, on any instance (docs/decisions/015-sessions-through-the-cache.md). The
+ * expiry is compared at each read, not cached as a verdict.
+ */
+export const sessionLive = defineQuery({
+  name: "session.live",
+  args: z.object({ sid: z.string().min(1).max(64), userId: z.number().int().positive() }),
+  tags: ({ userId }) => [tags.sessions(userId)],
+  fresh: "10m",
+  stale: "1h",
+  scope: "user",
+  value: z.object({ expiresAt: z.number() }).nullable(),
+  load: ({ sid, userId }) => findSession(sid, userId),
 });
 
 export const publishedStories = defineQuery({

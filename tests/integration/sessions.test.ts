@@ -1,5 +1,8 @@
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getActor } from "~/auth/actor.server";
+import { cacheKeys } from "~/cache/keys";
+import { tags } from "~/cache/tags";
 import { createLoadContext } from "~/http/load-context.server";
 import { action as accountAction } from "~/routes/account";
 import { action as loginAction } from "~/routes/login";
@@ -77,6 +80,8 @@ describe("sessions", () => {
     const first = await logIn("bob@example.com");
     const second = await logIn("bob@example.com");
     const alice = await logIn("alice@example.com");
+    // Read once each, so the cache holds each session as live before it ends.
+    for (const cookie of [first, second]) expect(await whoIs(cookie)).toBe("bob@example.com");
     await settled(() =>
       logoutAction({ request: post("/logout", first, { intent: "everywhere" }), params: {}, context: {} as never }),
     );
@@ -88,6 +93,7 @@ describe("sessions", () => {
   it("a password change ends the other sessions, keeps the changer signed in, and the old password stops working", async () => {
     const changer = await logIn("admin@example.com");
     const elsewhere = await logIn("admin@example.com");
+    expect(await whoIs(changer)).toBe("admin@example.com");
     const wrong = await settled(() =>
       accountAction({
         request: post("/account", changer, {
@@ -117,6 +123,24 @@ describe("sessions", () => {
     expect(await whoIs(elsewhere)).toBeNull();
     expect(await whoIs(cookieOf(changed))).toBe("admin@example.com");
     expect(await whoIs(await logIn("admin@example.com", "new-password-1"))).toBe("admin@example.com");
+  });
+
+  it("a session another instance ended is signed out here at once, though this process held it in its L1", async () => {
+    const cookie = await logIn("bob@example.com");
+    expect(await whoIs(cookie)).toBe("bob@example.com");
+    expect(await whoIs(cookie)).toBe("bob@example.com"); // now a hit, held in this process's L1
+    // What another instance's logout does: the row goes, then the user's sessions tag is purged in
+    // Redis (this process hears nothing of it, so its L1 entry stays until a read checks the token).
+    const { sessions } = await import("~/db/schema");
+    const { eq } = await import("drizzle-orm");
+    await app.handle.db.delete(sessions).where(eq(sessions.userId, app.users.bob.id));
+    const redis = new Redis(app.redisUrl);
+    try {
+      await redis.del(cacheKeys(app.namespace).token(tags.sessions(app.users.bob.id)));
+    } finally {
+      redis.disconnect();
+    }
+    expect(await whoIs(cookie)).toBeNull();
   });
 
   it("a forged sid (signed cookie, no session row) is signed out", async () => {

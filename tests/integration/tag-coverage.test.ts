@@ -68,7 +68,7 @@ const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const READ_CONCURRENCY = 8;
 
 type AnyQuery = Query<z.ZodType, z.ZodType>;
-type Args = Record<string, number>;
+type Args = Record<string, number | string>;
 
 /** One page a user could visit: a declared query, its arguments, and who reads it. */
 interface PageRead {
@@ -179,6 +179,8 @@ async function enumeratePages(): Promise<PageRead[]> {
   }
   for (const userId of userIds) {
     add("session.user", { userId }, userId);
+    // No write here ends a session (tests/integration/sessions.test.ts does): a sid with no row.
+    add("session.live", { sid: "no-such-session", userId }, userId);
     add("studio.stories", { authorId: userId }, userId);
   }
   const pageCount = Math.max(1, Math.ceil(postRows.length / FEED_PAGE_SIZE));
