@@ -84,6 +84,14 @@ export const bugs: Bug[] = [
     tests: ["tests/integration/response-cache.test.ts"],
   },
   {
+    name: "logout-no-purge",
+    what: "a logout deletes the session's row but purges nothing (the cached session stays live)",
+    file: "app/auth/session-store.server.ts",
+    find: "return { value: undefined, tags: [tags.sessions(userId)] };",
+    replace: "return { value: undefined, tags: [] };",
+    tests: ["tests/integration/sessions.test.ts"],
+  },
+  {
     name: "response-shares-user-reads",
     what: "a response that read one user's data counts as shareable",
     file: "app/cache/read-log.ts",
