@@ -359,13 +359,17 @@ async function tabTo(page: Page, target: Locator, { back = false, max = 80 } = {
   const element = await target.elementHandle();
   const where = () =>
     page.evaluate((el) => ({ there: el === document.activeElement, tag: document.activeElement?.tagName }), element);
-  for (let presses = 0; presses <= max; presses++) {
-    const focus = await where();
-    if (focus.there) return;
-    if (presses > 0) expect(focus.tag, "focus fell to the body").not.toBe("BODY");
-    await page.keyboard.press(back ? "Shift+Tab" : "Tab");
+  try {
+    for (let presses = 0; presses <= max; presses++) {
+      const focus = await where();
+      if (focus.there) return;
+      if (presses > 0) expect(focus.tag, "focus fell to the body").not.toBe("BODY");
+      await page.keyboard.press(back ? "Shift+Tab" : "Tab");
+    }
+    throw new Error(`not reached by ${back ? "Shift+Tab" : "Tab"} in ${max} presses: ${target}`);
+  } finally {
+    await element.dispose();
   }
-  throw new Error(`not reached by ${back ? "Shift+Tab" : "Tab"} in ${max} presses: ${target}`);
 }
 
 /** The first document load is hydrated (a key pressed before would post or follow a link without JavaScript). */
