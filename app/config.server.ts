@@ -82,7 +82,7 @@ const Environment = z
     SEED_DEMO: z.enum(["0", "1", "true", "false"]).optional(),
     SEED_SCALE: z.enum(["small", "large"]).default("small"),
     WORKERS: z.enum(["inline", "off"]).default("inline"),
-    WARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    WARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
     WARM_INTERVAL: z.union([z.literal("0").transform(() => 0), duration]).default(60_000),
     WARM_HOT_KEYS: z.coerce.number().int().min(0).max(10_000).default(100),
     WORKER_STOP_TIMEOUT: duration.default(10_000),

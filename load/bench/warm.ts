@@ -28,7 +28,7 @@ const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PURGES = Number(process.env.BENCH_PURGES ?? 300);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const READ_AFTER_MS = Number(process.env.BENCH_READ_AFTER_MS ?? 250);
-const CONCURRENCY = Number(process.env.WARM_CONCURRENCY ?? 2);
+const CONCURRENCY = Number(process.env.WARM_CONCURRENCY ?? 16);
 const print = (label: string, value: string) => console.log(`${label.padEnd(44)} ${value}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -49,7 +49,7 @@ describe("warming jobs and reads", () => {
 describe("warming configuration", () => {
   it("has defaults, reads durations, and names a bad variable", () => {
     expect(parseConfig({}).warming).toEqual({
-      concurrency: 2,
+      concurrency: 16,
       intervalMs: 60_000,
       hotKeys: 100,
       stopTimeoutMs: 10_000,
