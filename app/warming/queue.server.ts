@@ -171,8 +171,12 @@ async function addJobs(
 }
 
 /**
- * After a purge: queue warming for the keys read recently under the purged tags. Runs in the
- * background (a save never waits on it); settleWarming() waits for the ones in flight.
+ * After a purge: queue warming for the shared keys read recently under the purged tags. Runs in
+ * the background (a save never waits on it); settleWarming() waits for the ones in flight.
+ *
+ * Not the user-scoped ones: such an entry has one reader, so warming it costs the database load
+ * that reader's miss would, only sooner, and a like fanned out to every reader's own "liked"
+ * entry of the post (three jobs in four under the load mix, enough to starve the worker).
  */
 export function warmAfterPurge(tags: readonly string[], purgedAt = Date.now()): void {
   if (tags.length === 0 || !warmQueue()) {
@@ -183,7 +187,8 @@ export function warmAfterPurge(tags: readonly string[], purgedAt = Date.now()): 
     // This process's latest reads first, so a key read just before the purge is warmed too.
     await recentReads().flush();
     const reads = await recentReads().under(tags, MAX_KEYS_PER_PURGE);
-    await queueWarming(reads, { reason: "purge", purgedAt });
+    const shared = reads.filter((read) => read.userId === undefined);
+    await queueWarming(shared, { reason: "purge", purgedAt });
   })()
     .catch((error: unknown) => logger.warn({ err: error, tags }, "warming: could not look up what to warm"))
     .finally(() => inFlight().delete(task));

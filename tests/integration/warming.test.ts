@@ -11,7 +11,7 @@ import { setLike } from "~/models/likes.server";
 import { isLikedBy } from "~/models/posts.server";
 import { authenticate } from "~/models/users.server";
 import { resetWarmMetrics, warmCounters } from "~/monitoring/warm-metrics.server";
-import { communityFeed, communityPost } from "~/queries/index.server";
+import { communityFeed, communityPost, postLikedByMe } from "~/queries/index.server";
 import { WARM_HOTTEST_JOB, WARM_JOB } from "~/warming/job";
 import { queueWarming, settleWarming, warmQueue } from "~/warming/queue.server";
 import { KEYS_PER_TAG, recentReads } from "~/warming/recent-reads.server";
@@ -102,6 +102,19 @@ describe("warming after a purge (real Redis, real BullMQ worker)", () => {
     await communityPost.read({ postId });
     const job = { query: "community.post", args: { postId }, reason: "purge", purgedAt: Date.now() };
     expect(await processWarmJob({ name: WARM_JOB, data: job })).toMatchObject({ status: "hit", dbMs: 0 });
+  });
+
+  it("warms the shared keys read under a purged tag, not a reader's own", async () => {
+    const postId = 2;
+    await communityPost.read({ postId });
+    await postLikedByMe.read({ postId }, { userId: alice.id });
+    await recentReads().flush();
+    await invalidate([tags.post(postId)], { reason: "test" });
+    await settleWarming();
+    await waitFor(queueIsIdle, 10_000, "the purge's jobs");
+    expect(jobsFor("community.post").length).toBe(1);
+    expect(jobsFor("community.post.liked")).toEqual([]);
+    expect(warmCounters().queued).toBe(1);
   });
 
   it("turns 100 purges of one key within a second into at most 2 jobs", async () => {
