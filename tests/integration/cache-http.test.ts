@@ -13,6 +13,18 @@ describe("cache headers and read-your-writes over HTTP", () => {
   let cookie: string;
   const anonymous = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers });
   const likeCount = (html: string) => /(\d+) likes?/.exec(html)?.[1];
+  /**
+   * The kept copy of a page rendered just before: it is stored once its body has streamed (and been
+   * gzipped, off the main thread), so the very next request may still render it. Asks until a HIT.
+   */
+  const kept = async (path: string): Promise<Response> => {
+    for (let attempt = 0; ; attempt++) {
+      const response = await anonymous(path);
+      if (response.headers.get("x-response-cache") === "HIT" || attempt === 40) return response;
+      await response.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
 
   beforeAll(async () => {
     server = await startServer({ LOG_LEVEL: "warn" });
@@ -82,7 +94,7 @@ describe("cache headers and read-your-writes over HTTP", () => {
   it("serves a document and its .data from the response cache, and a like shows to the next reader", async () => {
     for (const path of ["/community/posts/1", "/community/posts/1.data"]) {
       expect((await anonymous(path)).headers.get("x-response-cache")).toBe("MISS");
-      const hit = await anonymous(path);
+      const hit = await kept(path);
       expect(hit.headers.get("x-response-cache")).toBe("HIT");
       expect(hit.headers.get("etag")).toMatch(/^W\//);
       expect(hit.headers.get("surrogate-key")).toContain("post:1");
@@ -115,7 +127,7 @@ describe("cache headers and read-your-writes over HTTP", () => {
       expect(page.headers.get("x-response-cache")).toBe("MISS");
       expect(likeCount(await page.text())).toBe(String(count));
       expect((await anonymous("/community/posts/1.data")).headers.get("x-response-cache")).toBe("MISS");
-      expect((await anonymous("/community/posts/1")).headers.get("x-response-cache")).toBe("HIT");
+      expect((await kept("/community/posts/1")).headers.get("x-response-cache")).toBe("HIT");
     }
   });
 
@@ -128,7 +140,7 @@ describe("cache headers and read-your-writes over HTTP", () => {
       expect(mine.headers.get("cache-control")).toBe("private, no-store");
       expect(await mine.text()).toContain(signedIn);
       await anonymous(path);
-      const theirs = await anonymous(path);
+      const theirs = await kept(path);
       expect(theirs.headers.get("x-response-cache")).toBe("HIT");
       expect(await theirs.text()).not.toContain(signedIn);
       expect((await anonymous(path, { Cookie: cookie })).headers.get("x-response-cache")).toBeNull();
