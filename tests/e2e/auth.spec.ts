@@ -1,10 +1,17 @@
 import { expect, type Page, test } from "@playwright/test";
 import { PASSWORD, signIn, unique, users } from "./support";
 
+/**
+ * Fills and sends the login form, and waits for the server's answer: after a wrong password the
+ * same alert is already showing, so without this the next attempt could be typed while the last
+ * one's answer is still coming (and then empties the password field under it).
+ */
 async function logInThroughForm(page: Page, email: string, password: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
+  const answered = page.waitForResponse((response) => response.request().method() === "POST");
   await page.getByRole("button", { name: "Log in" }).click();
+  await answered;
 }
 
 test.describe("sign-in", () => {
