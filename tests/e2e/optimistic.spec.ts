@@ -330,7 +330,12 @@ test.describe("studio", () => {
     const release = await holdPosts(page, `/studio/chapters/${chapterId}`);
     await page.getByRole("button", { name: `Move up “${b}”` }).click();
     await expect(sceneLinks).toHaveText([b, a]);
+    // The reload must not cancel the move on its way: wait for the server's answer first.
+    const answered = page.waitForResponse(
+      (r) => r.request().method() === "POST" && new URL(r.url()).pathname === `/studio/chapters/${chapterId}.data`,
+    );
     release();
+    await answered;
     await page.reload();
     await expect(sceneLinks).toHaveText([b, a]);
   });
